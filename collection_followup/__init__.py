@@ -1,0 +1,7 @@
+from . import models
+from . import tools
+
+
+def _collection_post_init(env):
+    """Give every existing company its default follow-up policy."""
+    env["res.company"].search([])._collection_ensure_default_policy()

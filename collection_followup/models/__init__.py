@@ -1,0 +1,5 @@
+from . import collection_followup_policy
+from . import collection_followup_level
+from . import collection_followup_action
+from . import res_company
+from . import res_partner

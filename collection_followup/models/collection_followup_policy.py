@@ -1,0 +1,48 @@
+from odoo import api, fields, models
+
+
+class CollectionFollowupPolicy(models.Model):
+    _name = "collection.followup.policy"
+    _description = "Collection Follow-up Policy"
+    _order = "company_id, name, id"
+
+    name = fields.Char(required=True, translate=True)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    level_ids = fields.One2many("collection.followup.level", "policy_id", string="Levels")
+    level_count = fields.Integer(compute="_compute_level_count")
+
+    @api.depends("level_ids")
+    def _compute_level_count(self):
+        for policy in self:
+            policy.level_count = len(policy.level_ids)
+
+    def _get_levels(self):
+        """The level table in escalation order."""
+        self.ensure_one()
+        return self.level_ids.sorted(lambda level: (level.delay, level.id))
+
+    @api.model
+    def _cron_run_followup(self, batch_size=500):
+        """Daily follow-up run, for every company, in batches reported to the scheduler."""
+        self.env["res.partner"]._collection_run_followup(
+            self.env["res.company"].search([]), limit=batch_size
+        )
+
+    @api.model
+    def _run_followup_summary(self):
+        """Run the follow-up once for every company and return what it did (used by `make run`)."""
+        actions = self.env["res.partner"]._collection_run_followup(
+            self.env["res.company"].search([])
+        )
+        done = actions.filtered(lambda a: a.state == "done")
+        return {
+            "customers": len(actions.partner_id),
+            "reminders": {
+                channel: len(done.filtered(lambda a, c=channel: a.channel == c))
+                for channel in set(done.mapped("channel"))
+            },
+            "failed": len(actions.filtered(lambda a: a.state == "failed")),
+        }
