@@ -25,18 +25,21 @@ class CollectionFollowupPolicy(models.Model):
         return self.level_ids.sorted(lambda level: (level.delay, level.id))
 
     @api.model
+    def _run_companies(self):
+        """Every company for the scheduler (superuser); otherwise the user's own companies."""
+        if self.env.su:
+            return self.env["res.company"].search([])
+        return self.env.user.company_ids
+
+    @api.model
     def _cron_run_followup(self, batch_size=500):
         """Daily follow-up run, for every company, in batches reported to the scheduler."""
-        self.env["res.partner"]._collection_run_followup(
-            self.env["res.company"].search([]), limit=batch_size
-        )
+        self.env["res.partner"]._collection_run_followup(self._run_companies(), limit=batch_size)
 
     @api.model
     def _run_followup_summary(self):
         """Run the follow-up once for every company and return what it did (used by `make run`)."""
-        actions = self.env["res.partner"]._collection_run_followup(
-            self.env["res.company"].search([])
-        )
+        actions = self.env["res.partner"]._collection_run_followup(self._run_companies())
         done = actions.filtered(lambda a: a.state == "done")
         return {
             "customers": len(actions.partner_id),

@@ -6,7 +6,7 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..tools.followup_logic import Item, build_situation, decide
+from ..tools.followup_logic import Item, build_situation, decide, item_level
 
 _logger = logging.getLogger(__name__)
 
@@ -150,9 +150,10 @@ class ResPartner(models.Model):
         amounts in company currency. Lines of invoices whose payment is blocked are left out.
         """
         self.env["account.move.line"].flush_model(
-            ["account_type", "parent_state", "reconciled", "amount_residual", "date_maturity",
+            ["account_id", "parent_state", "reconciled", "amount_residual", "date_maturity",
              "company_id", "partner_id", "move_id"]
         )
+        self.env["account.account"].flush_model(["account_type"])
         self.env["account.move"].flush_model(["payment_state"])
         self.flush_model(["commercial_partner_id"])
         partner_filter = (
@@ -168,10 +169,11 @@ class ResPartner(models.Model):
                 SELECT partner.commercial_partner_id, line.id,
                        COALESCE(line.date_maturity, line.date), line.amount_residual
                   FROM account_move_line line
+                  JOIN account_account account ON account.id = line.account_id
                   JOIN account_move move ON move.id = line.move_id
                   JOIN res_partner partner ON partner.id = line.partner_id
                  WHERE line.company_id = %(company)s
-                   AND line.account_type = 'asset_receivable'
+                   AND account.account_type = 'asset_receivable'
                    AND line.parent_state = 'posted'
                    AND NOT line.reconciled
                    AND line.amount_residual != 0
@@ -197,7 +199,14 @@ class ResPartner(models.Model):
         """
         today = today or fields.Date.context_today(self)
         lines_by_partner = self._collection_open_lines(company, partner_ids)
-        partners = self.browse(list(lines_by_partner)).with_company(company)
+        if partner_ids is None:
+            # Customers who paid everything still have their last level to reset.
+            partners = self.browse(list(lines_by_partner)).with_company(company)
+            partners |= self.with_company(company).search(
+                [("collection_last_level_id", "!=", False)]
+            )
+        else:
+            partners = self.browse(partner_ids).with_company(company)
         default_policy = company.sudo().collection_policy_id
         tolerance = company.currency_id.rounding / 2
         Line = self.env["account.move.line"]
@@ -210,16 +219,17 @@ class ResPartner(models.Model):
                 tables[policy] = (levels, levels.mapped("delay"))
             levels, delays = tables[policy]
             situation = build_situation(
-                [Item(*row) for row in lines_by_partner[partner.id]], today, tolerance
+                [Item(*row) for row in lines_by_partner.get(partner.id, [])], today, tolerance
             )
+            due_dates = [item.due_date for item, _amount in situation.open_items]
             last = partner.collection_last_level_id
             action, index, next_date = decide(
-                delays, situation.oldest_due_date, last.delay if last else None, today
+                delays, due_dates, last.delay if last else None, today
             )
             listed_ids = [
                 item.key
                 for item, _amount in situation.open_items
-                if delays and (today - item.due_date).days >= delays[0]
+                if item.due_date < today or item_level(delays, item.due_date, today) is not None
             ]
             decisions[partner.id] = FollowupDecision(
                 partner=partner,
@@ -306,17 +316,21 @@ class ResPartner(models.Model):
 
     @api.model
     def _collection_send_safely(self, decision):
+        """Send in a savepoint: a customer that fails is recorded as a failed action."""
         try:
             with self.env.cr.savepoint():
                 return self._collection_send(decision)
+        except UserError as error:  # bad data (no email...): said on the action
+            message = str(error)
+            _logger.info("Follow-up of customer %s not sent: %s", decision.partner.id, message)
         except Exception as error:  # noqa: BLE001 - one bad customer must not stop the run
+            message = self.env._("Unexpected error: %(error)s", error=error)
             _logger.warning(
-                "Follow-up of customer %s (id %s) at level %s failed: %s",
-                decision.partner.display_name, decision.partner.id, decision.level.name, error,
+                "Follow-up of customer %s failed", decision.partner.id, exc_info=True
             )
-            return self.env["collection.followup.action"].create(
-                self._collection_action_vals(decision, state="failed", error=str(error))
-            )
+        return self.env["collection.followup.action"].create(
+            self._collection_action_vals(decision, state="failed", error=message)
+        )
 
     @api.model
     def _collection_action_vals(self, decision, **values):

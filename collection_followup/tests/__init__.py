@@ -1,0 +1,2 @@
+from . import test_followup_policy
+from . import test_followup_run

@@ -61,8 +61,26 @@ def build_situation(items, today, tolerance=0.0):
     return situation
 
 
-def reached_index(delays, due_date, today):
-    """Index of the highest level reached by an item due on ``due_date``, or None."""
+def item_level(delays, due_date, today):
+    """Index of the highest level an item due on ``due_date`` calls for today, or None.
+
+    A level before the due date (negative delay) is a heads-up: it only applies while the
+    item is not yet past due. Once it is late, only the levels after the due date count.
+    """
+    age = (today - due_date).days
+    reached = None
+    for index, delay in enumerate(delays):
+        if delay <= age and (delay >= 0 or age <= 0):
+            reached = index
+    return reached
+
+
+def age_level(delays, due_date, today):
+    """Index of the highest level whose delay the item's age has passed, heads-up included.
+
+    This is how far the escalation has gone for the item; it only grows with time, so it tells
+    whether the last level sent is still justified by what is owed.
+    """
     if due_date is None:
         return None
     age = (today - due_date).days
@@ -88,29 +106,46 @@ def sent_index(delays, last_sent_delay):
     return index
 
 
-def decide(delays, oldest_due_date, last_sent_delay, today):
-    """Decide what the run does for one customer.
+def _max(values):
+    values = [value for value in values if value is not None]
+    return max(values) if values else None
 
-    Returns ``(action, level_index, next_date)``:
 
-    - ``("send", i, d)``: level ``i`` is reached and has not been sent in this episode; ``d``
-      is the day it became due (before today if the run was late).
-    - ``("reset", i, d)``: the customer paid the items that had reached a higher level; the
-      last level sent moves down to ``i`` (None: back to the start) without sending anything.
-    - ``("wait", i, d)``: nothing to do; ``d`` is when the next level will be reached (None
-      when the last level of the table has been sent or nothing is owed).
+def decide(delays, due_dates, last_sent_delay, today):
+    """Decide what the run does for one customer owing items due on ``due_dates``.
+
+    Returns ``(action, level_index, date)``:
+
+    - ``("send", i, d)``: level ``i`` is called for and has not been sent in this episode;
+      ``d`` is the day it became due (before today if the run was late).
+    - ``("reset", i, d)``: the items that justified the last level sent are paid; the last
+      level moves down to ``i`` (None: back to the start) without sending anything; ``d`` is
+      when the next level will be due.
+    - ``("wait", i, d)``: nothing to send today; ``d`` is when the next level will be due
+      (None when the last level has been sent or nothing is owed).
     """
-    reached = reached_index(delays, oldest_due_date, today)
+    called_for = _max(item_level(delays, due, today) for due in due_dates)
+    escalated = _max(age_level(delays, due, today) for due in due_dates)
     sent = sent_index(delays, last_sent_delay)
-    if reached is not None and (sent is None or reached > sent):
-        return "send", reached, oldest_due_date + timedelta(days=delays[reached])
-    if sent is not None and (reached is None or reached < sent):
-        return "reset", reached, _next_date(delays, oldest_due_date, reached)
-    return "wait", reached, _next_date(delays, oldest_due_date, reached)
+    if sent is not None and (escalated is None or escalated < sent):
+        return "reset", escalated, _next_date(delays, due_dates, escalated, today)
+    if called_for is not None and (sent is None or called_for > sent):
+        since = min(
+            due + timedelta(days=delays[called_for])
+            for due in due_dates
+            if item_level(delays, due, today) == called_for
+        )
+        return "send", called_for, since
+    return "wait", sent, _next_date(delays, due_dates, sent, today)
 
 
-def _next_date(delays, oldest_due_date, current):
-    following = 0 if current is None else current + 1
-    if oldest_due_date is None or following >= len(delays):
-        return None
-    return oldest_due_date + timedelta(days=delays[following])
+def _next_date(delays, due_dates, current, today):
+    """First day one of the items calls for a level above ``current``."""
+    following = range(0 if current is None else current + 1, len(delays))
+    candidates = [
+        due + timedelta(days=delays[index])
+        for due in due_dates
+        for index in following
+        if delays[index] >= 0 or (today - due).days <= 0
+    ]
+    return min(candidates) if candidates else None
