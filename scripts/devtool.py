@@ -1,0 +1,688 @@
+#!/usr/bin/env python3
+"""Developer driver for the collection_followup Odoo 18.0 addon.
+
+Standard library only: it runs with the system python3 before any virtualenv
+exists. Subcommands (the Makefile targets call them):
+
+  setup              virtualenv, Odoo 18.0 source and PostgreSQL role
+  test               install the addon in a scratch database, run its Odoo tests,
+                     then pytest on tests/ against a live server on that database
+  test-odoo-account  Odoo's own /account tests with the addon installed
+  run                install/update the demo database, run the follow-up once, serve it
+  lint               ruff check, ruff format --check, pylint-odoo (OCA mandatory checks)
+
+Environment: ODOO_SRC, XDG_CACHE_HOME, PGHOST, PGPORT, PGPASSWORD, PGSUPERUSER,
+CF_DB_USER, CF_DEMO_DB, CF_HTTP_PORT, TAGS, KEEP_DB, CF_ADDONS_ROOT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.request
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MODULE = "collection_followup"
+REPO = Path(__file__).resolve().parent.parent
+# Directory holding the addon folder. Only overridden to test this driver
+# against a throwaway addon; normally the repo root.
+ADDONS_ROOT = Path(os.environ.get("CF_ADDONS_ROOT") or REPO).resolve()
+CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / MODULE
+DATA_DIR = CACHE / "data"  # Odoo filestore and sessions
+ODOO_CONF = CACHE / "odoo.conf"  # empty on purpose: shields runs from ~/.odoorc and ODOO_RC
+LOG_DIR = REPO / ".test-logs"
+REQUIREMENTS = ("requirements.txt", "requirements-dev.txt")
+ODOO_TARBALL = "https://github.com/odoo/odoo/archive/refs/heads/18.0.tar.gz"
+PIP_NOISE = "is ignored: it is neither a file nor a directory"
+
+# "2025-01-31 12:00:00,123 4242 WARNING dbname odoo.addons.x.models: message"
+LOG_RE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>[A-Z]+) \S+ (?P<logger>[\w.]+): (?P<msg>.*)"
+)
+# odoo/service/server.py logs OdooTestResult.__str__ (odoo/tests/result.py) at the end.
+RESULT_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
+GATE_LEVELS = {"WARNING", "ERROR", "CRITICAL"}
+# Odoo's own reports of failing tests, already counted through RESULT_RE: the
+# per-test "FAIL: ..."/"ERROR: ..." records and the per-module summary
+# (odoo/tests/result.py, odoo/modules/loading.py).
+TEST_REPORT_RE = re.compile(r"(FAIL|ERROR): |Module \S+: \d+ failures, \d+ errors of \d+ tests")
+
+
+class ToolError(Exception):
+    """A problem the user has to fix; the message says how."""
+
+
+def say(msg: str) -> None:
+    print(f"[devtool] {msg}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --------------------------------------------------------------------------- venv
+
+
+def venv_dir() -> Path:
+    digest = hashlib.sha256(b"".join((REPO / name).read_bytes() for name in REQUIREMENTS))
+    return CACHE / f"venv-py311-{digest.hexdigest()[:12]}"
+
+
+def find_python311() -> str:
+    probe = "import sys, ensurepip; print(sys.version_info[:2] == (3, 11))"
+    for exe in dict.fromkeys(filter(None, [sys.executable, shutil.which("python3.11")])):
+        try:
+            out = subprocess.run([exe, "-c", probe], capture_output=True, text=True, timeout=60)
+        except OSError:
+            continue
+        if out.stdout.strip() == "True":
+            return exe
+    raise ToolError(
+        "Python 3.11 (with the venv module) is required for Odoo 18.0 and was not found.\n"
+        "Install it (e.g. `apt-get install python3.11 python3.11-venv`, or `pyenv install 3.11`) "
+        "so that `python3.11` is on PATH, or run this script with a Python 3.11 interpreter."
+    )
+
+
+def ensure_venv() -> Path:
+    venv = venv_dir()
+    marker = venv / ".requirements-installed"
+    if marker.exists():
+        return venv
+    python = find_python311()
+    say(f"creating virtualenv {venv} with {python} (pip install takes a minute or two)")
+    started = time.monotonic()
+    shutil.rmtree(venv, ignore_errors=True)  # leftover of an interrupted attempt
+    if subprocess.call([python, "-m", "venv", str(venv)]) != 0:
+        raise ToolError(f"`{python} -m venv {venv}` failed; install python3.11-venv and retry.")
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check"]
+    pip += ["--progress-bar=off", "-q"] + [f"-r{REPO / name}" for name in REQUIREMENTS]
+    with subprocess.Popen(pip, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+        for line in proc.stdout:
+            if PIP_NOISE not in line:
+                sys.stdout.write(line)
+    if proc.returncode != 0:
+        raise ToolError(
+            f"pip install failed (exit {proc.returncode}); the reason is in the output above.\n"
+            "Check network access to PyPI (or your pip proxy/index settings) and the pins in "
+            "requirements.txt / requirements-dev.txt, then rerun `make setup`."
+        )
+    marker.write_text("ok\n")
+    say(f"virtualenv ready in {time.monotonic() - started:.0f}s")
+    return venv
+
+
+# --------------------------------------------------------------------------- Odoo source
+
+
+def is_odoo18(path: Path) -> bool:
+    release = path / "odoo" / "release.py"
+    if not ((path / "odoo-bin").is_file() and (path / "addons" / "account").is_dir()):
+        return False
+    return release.is_file() and bool(
+        re.search(r"^version_info\s*=\s*\(\s*18\s*,\s*0\s*,", release.read_text(), re.M)
+    )
+
+
+def download_odoo(dest: Path) -> None:
+    """Fetch the official 18.0 tarball; extract only odoo/, addons/ and odoo-bin."""
+    say(f"Odoo 18.0 source not found; downloading {ODOO_TARBALL}")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".odoo-download-") as tmp:
+        archive = Path(tmp) / "odoo.tar.gz"
+        with urllib.request.urlopen(ODOO_TARBALL, timeout=60) as resp, archive.open("wb") as out:
+            shutil.copyfileobj(resp, out)
+        with tarfile.open(archive) as tar:
+            members = tar.getmembers()
+            top = members[0].name.split("/")[0]  # "odoo-18.0"
+            wanted = [m for m in members if m.name.split("/")[1:2] in (["odoo"], ["addons"])]
+            wanted += [m for m in members if m.name == f"{top}/odoo-bin"]
+            safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+            tar.extractall(tmp, members=wanted, **safe)
+        (Path(tmp) / top).rename(dest)
+
+
+def find_odoo_src() -> Path:
+    if os.environ.get("ODOO_SRC"):
+        src = Path(os.environ["ODOO_SRC"]).expanduser().resolve()
+        if is_odoo18(src):
+            return src
+        raise ToolError(
+            f"ODOO_SRC={src} is not an Odoo 18.0 source tree (it needs odoo-bin, addons/account "
+            "and odoo/release.py with version 18.0). Fix ODOO_SRC or unset it."
+        )
+    src = CACHE / "odoo-18.0"
+    if is_odoo18(src):
+        return src
+    how = (
+        "Do one of:\n"
+        "  - export ODOO_SRC=/path/to/odoo-18.0  (a tree with odoo-bin, odoo/ and addons/), or\n"
+        f"  - put the Odoo 18.0 source at {src}\n"
+        f"    (e.g. git clone --depth 1 -b 18.0 https://github.com/odoo/odoo {src})"
+    )
+    if src.exists():  # never overwrite something the user put there
+        raise ToolError(f"{src} exists but is not a complete Odoo 18.0 source tree.\n{how}")
+    try:
+        download_odoo(src)
+    except (OSError, tarfile.TarError, IndexError) as exc:  # URLError is an OSError
+        raise ToolError(
+            f"Odoo 18.0 source not found and the download failed ({exc}).\n{how}"
+        ) from None
+    if not is_odoo18(src):
+        raise ToolError(f"the downloaded tree at {src} is not Odoo 18.0.\n{how}")
+    return src
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+# Runs inside the venv (psycopg2 is a requirement): one statement, autocommit,
+# rows as JSON on stdout; on failure a non-zero exit and the error on stdout.
+PG_SNIPPET = """
+import json, sys
+import psycopg2
+req = json.loads(sys.argv[1])
+try:
+    conn = psycopg2.connect(connect_timeout=10, **req["dsn"])
+except psycopg2.OperationalError as exc:
+    print(str(exc).strip()); sys.exit(2)
+conn.autocommit = True
+try:
+    with conn.cursor() as cr:
+        cr.execute(req["sql"], req["params"])
+        print(json.dumps(cr.fetchall() if cr.description else None))
+except psycopg2.Error as exc:
+    print(str(exc).strip()); sys.exit(3)
+"""
+
+
+class PgError(Exception):
+    pass
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass
+class Pg:
+    host: str = field(default_factory=lambda: os.environ.get("PGHOST") or "127.0.0.1")
+    port: str = field(default_factory=lambda: os.environ.get("PGPORT") or "5432")
+    user: str = field(default_factory=lambda: os.environ.get("CF_DB_USER") or MODULE)
+    password: str = field(default_factory=lambda: os.environ.get("PGPASSWORD", ""))
+    superuser: str = field(default_factory=lambda: os.environ.get("PGSUPERUSER") or "postgres")
+
+    def query(self, venv: Path, sql: str, params=(), as_superuser: bool = False) -> list | None:
+        dsn = {"host": self.host, "port": self.port, "dbname": "postgres"}
+        dsn["user"] = self.superuser if as_superuser else self.user
+        if self.password:
+            dsn["password"] = self.password
+        request = json.dumps({"dsn": dsn, "sql": sql, "params": list(params)})
+        cmd = [str(venv / "bin" / "python"), "-c", PG_SNIPPET, request]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        if proc.returncode != 0:
+            stderr_tail = (proc.stderr.strip().splitlines() or ["?"])[-1]
+            raise PgError(" ".join(proc.stdout.split()) or stderr_tail)
+        return json.loads(proc.stdout)
+
+    def ensure_role(self, venv: Path) -> None:
+        """Make sure the Odoo role can log in, creating it as the superuser if needed."""
+        if self.user == "postgres":
+            raise ToolError("Odoo refuses to run as `postgres`: set CF_DB_USER to another role.")
+        try:
+            self.query(venv, "SELECT 1")
+            return
+        except PgError as exc:
+            role_error = exc
+        try:
+            exists = self.query(
+                venv, "SELECT 1 FROM pg_roles WHERE rolname = %s", [self.user], as_superuser=True
+            )
+            sql = f"{'ALTER' if exists else 'CREATE'} ROLE {ident(self.user)} WITH LOGIN CREATEDB"
+            params = [self.password] if self.password else []
+            self.query(venv, sql + (" PASSWORD %s" if params else ""), params, as_superuser=True)
+            self.query(venv, "SELECT 1")
+        except PgError as exc:
+            raise ToolError(
+                f"cannot use PostgreSQL at {self.host}:{self.port}\n"
+                f"  as role {self.user}: {role_error}\n"
+                f"  as superuser {self.superuser} (to create that role): {exc}\n"
+                "Start PostgreSQL (e.g. `pg_ctlcluster 15 main start` or "
+                "`sudo systemctl start postgresql`), then either create the role yourself "
+                f"(`createuser --createdb {self.user}`) or set PGSUPERUSER/PGPASSWORD so this "
+                "tool can. Connection settings: PGHOST, PGPORT, CF_DB_USER, PGPASSWORD."
+            ) from None
+        say(f"PostgreSQL role {self.user} ready (LOGIN CREATEDB)")
+
+
+# --------------------------------------------------------------------------- Odoo
+
+
+@dataclass
+class Ctx:
+    venv: Path
+    odoo_src: Path
+    pg: Pg
+
+    def odoo_cmd(self, *args: str, subcommand: str | None = None) -> list[str]:
+        cmd = [str(self.venv / "bin" / "python"), str(self.odoo_src / "odoo-bin")]
+        cmd += [subcommand] if subcommand else []
+        cmd += [
+            f"--config={ODOO_CONF}",
+            f"--addons-path={self.odoo_src / 'addons'},{ADDONS_ROOT}",
+            f"--data-dir={DATA_DIR}",
+            f"--db_host={self.pg.host}",
+            f"--db_port={self.pg.port}",
+            f"--db_user={self.pg.user}",
+        ]
+        cmd += [f"--db_password={self.pg.password}"] if self.pg.password else []
+        return cmd + list(args)
+
+    def database_exists(self, db: str) -> bool:
+        return bool(self.pg.query(self.venv, "SELECT 1 FROM pg_database WHERE datname = %s", [db]))
+
+    def drop_database(self, db: str) -> None:
+        try:
+            # WITH (FORCE) (PostgreSQL 13+) also ends connections a killed Odoo left behind.
+            self.pg.query(self.venv, f"DROP DATABASE IF EXISTS {ident(db)} WITH (FORCE)")
+            shutil.rmtree(DATA_DIR / "filestore" / db, ignore_errors=True)
+            say(f"dropped database {db}")
+        except PgError as exc:
+            say(f"WARNING: could not drop database {db}: {exc}")
+
+
+def setup() -> Ctx:
+    odoo_src = find_odoo_src()
+    venv = ensure_venv()
+    pg = Pg()
+    pg.ensure_role(venv)
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    ODOO_CONF.write_text("[options]\n")
+    return Ctx(venv, odoo_src, pg)
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass
+class Tally:
+    passed: int = 0
+    failed: int = 0
+    breakdown: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def fail(self, problem: str, count: int = 1) -> None:
+        self.failed += count
+        self.problems.append(problem)
+
+    def report(self) -> int:
+        """Print the breakdown; the very last line is `N passed, N failed`."""
+        print("\n======== summary ========")
+        for line in self.breakdown:
+            print(f"  {line}")
+        for problem in self.problems:
+            print(f"  FAILED: {problem}")
+        print(f"{self.passed} passed, {self.failed} failed", flush=True)
+        return 1 if self.failed else 0
+
+
+@dataclass
+class LogRecord:
+    level: str
+    logger: str
+    msg: str
+    text: str  # message plus continuation lines (tracebacks)
+
+
+def log_records(lines: list[str]):
+    record = None
+    for line in lines:
+        match = LOG_RE.match(line)
+        if match:
+            if record:
+                yield record
+            record = LogRecord(match["level"], match["logger"], match["msg"], match["msg"])
+        elif record:
+            record.text += "\n" + line
+    if record:
+        yield record
+
+
+def gate_violation(record: LogRecord, ctx: Ctx) -> bool:
+    """WARNING+ record from the addon's loggers, or one that names the addon/its files."""
+    if record.level not in GATE_LEVELS:
+        return False
+    if TEST_REPORT_RE.match(record.msg):
+        return False
+    if f"{record.logger}.".startswith(f"odoo.addons.{MODULE}."):
+        return True
+    # Neutralise paths that contain the module name only by accident (the cache
+    # dir holding Odoo and the venv, a checkout named after the addon).
+    text = record.text
+    for prefix in sorted({str(ctx.odoo_src), str(CACHE), str(ADDONS_ROOT)}, key=len, reverse=True):
+        text = text.replace(prefix, "<path>")
+    return bool(re.search(r"collection[._]followup", text))
+
+
+def tally_odoo_run(tally: Tally, ctx: Ctx, label: str, rc: int, lines: list[str], log: Path):
+    result, violations = None, []
+    for record in log_records(lines):
+        if record.logger == "odoo.tests.result" and (match := RESULT_RE.search(record.msg)):
+            result = match
+        elif gate_violation(record, ctx):
+            violations.append(f"{record.level} {record.logger}: {record.msg[:200]}")
+    if result is None:
+        tally.fail(f"{label}: no test result line (install failed? odoo-bin exit {rc}), see {log}")
+    else:
+        failed, errors, run = map(int, result.groups())
+        tally.passed += run - failed - errors
+        tally.breakdown.append(f"{label}: {run} run, {failed} failed, {errors} error(s)")
+        if failed + errors:
+            tally.fail(
+                f"{label}: {failed + errors} failing test(s), see FAIL:/ERROR: in {log}",
+                failed + errors,
+            )
+        elif run == 0:
+            tally.fail(f"{label}: no test ran (module not installed or tags matched nothing?)")
+        elif rc != 0:
+            tally.fail(f"{label}: odoo-bin exited with code {rc}, see {log}")
+    tally.breakdown.append(f"quality gate (WARNING+ about {MODULE}): {len(violations)} violations")
+    for violation in violations:
+        tally.fail(f"quality gate: {violation}")
+
+
+def tally_pytest(tally: Tally, rc: int, junit: Path) -> None:
+    counts = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
+    if junit.exists():
+        for suite in ET.parse(junit).getroot().iter("testsuite"):
+            for key in counts:
+                counts[key] += int(suite.get(key, 0))
+    bad = counts["failures"] + counts["errors"]
+    passed = counts["tests"] - bad - counts["skipped"]
+    tally.passed += passed
+    tally.breakdown.append(
+        f"pytest tests/: {passed} passed, {counts['failures']} failed, "
+        f"{counts['errors']} error(s), {counts['skipped']} skipped"
+    )
+    if bad:
+        tally.fail(f"pytest: {bad} failing test(s)", bad)
+    elif rc not in (0, 5):  # 5 = no tests collected, fine on its own
+        tally.fail(f"pytest exited with code {rc}")
+
+
+# --------------------------------------------------------------------------- test helpers
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Ask a child Odoo to shut down; kill it if it is still there after 20 s."""
+    proc.terminate()
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def stream_to_log(cmd: list[str], log: Path) -> tuple[int, list[str]]:
+    """Run cmd, echoing its output to the terminal and to `log`; return (rc, lines)."""
+    log.parent.mkdir(exist_ok=True)
+    lines = []
+    say(f"log: {log}")
+    with (
+        log.open("w") as out,
+        subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        ) as proc,
+    ):
+        try:
+            for line in proc.stdout:
+                sys.stdout.write(line)
+                out.write(line)
+                lines.append(line.rstrip("\n"))
+        except BaseException:  # Ctrl-C, SIGTERM: stop Odoo before its database gets dropped
+            stop(proc)
+            raise
+    return proc.returncode, lines
+
+
+@contextlib.contextmanager
+def scratch_database(ctx: Ctx, keep: bool):
+    db = f"cf_test_{time.strftime('%Y%m%d_%H%M%S')}_{os.getpid()}"
+    try:
+        yield db
+    finally:
+        if keep:
+            say(f"KEEP_DB: kept database {db} (filestore in {DATA_DIR})")
+        else:
+            ctx.drop_database(db)
+
+
+def wait_http(url: str, proc: subprocess.Popen, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as resp:
+                if resp.status == 200:
+                    return True
+        except OSError:
+            time.sleep(1)
+    return False
+
+
+@contextlib.contextmanager
+def e2e_server(ctx: Ctx, db: str):
+    """Serve `db` in the background for the pytest e2e tests; yields its base URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = LOG_DIR / "odoo-e2e.log"
+    say(f"starting Odoo on {url} for the e2e tests (log: {log})")
+    args = ["-d", db, f"--db-filter=^{re.escape(db)}$", f"--http-port={port}"]
+    args += ["--http-interface=127.0.0.1", "--max-cron-threads=0"]
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            ctx.odoo_cmd(*args), stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT
+        )
+        try:
+            if not wait_http(f"{url}/web/login", proc, timeout=120):
+                say(f"WARNING: the e2e server did not come up; see {log}")
+            yield url
+        finally:
+            stop(proc)
+
+
+def run_odoo_tests(ctx: Ctx, tally: Tally, db: str, install: str, tags: str, log: Path) -> None:
+    cmd = ctx.odoo_cmd(
+        "-d", db, "-i", install, "--without-demo=all", f"--test-tags={tags}",
+        "--stop-after-init", f"--http-port={free_port()}", "--http-interface=127.0.0.1",
+        "--log-level=test",
+    )  # fmt: skip
+    say(f"installing {install} in {db} and running Odoo tests {tags}")
+    rc, lines = stream_to_log(cmd, log)
+    tally_odoo_run(tally, ctx, f"odoo tests {tags}", rc, lines, log)
+
+
+def run_pytest(ctx: Ctx, tally: Tally, db: str, url: str) -> None:
+    junit = LOG_DIR / "pytest.xml"
+    junit.unlink(missing_ok=True)
+    env = dict(os.environ, ODOO_SRC=str(ctx.odoo_src), CF_ADDONS_ROOT=str(ADDONS_ROOT))
+    env.update(CF_E2E_URL=url, CF_E2E_DB=db)
+    cmd = [str(ctx.venv / "bin" / "python"), "-m", "pytest", "tests", "-p", "no:cacheprovider"]
+    cmd += ["-rfEs", f"--junitxml={junit}"]
+    say("running pytest on tests/")
+    rc = subprocess.call(cmd, cwd=REPO, env=env, stdin=subprocess.DEVNULL)
+    tally_pytest(tally, rc, junit)
+
+
+def fail_setup(tally: Tally, exc: ToolError) -> None:
+    print(f"\nERROR: {exc}\n", file=sys.stderr, flush=True)
+    tally.fail(str(exc).splitlines()[0])
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_setup(args) -> int:
+    ctx = setup()
+    say(f"Odoo source: {ctx.odoo_src}")
+    say(f"virtualenv:  {ctx.venv}")
+    say(f"PostgreSQL:  {ctx.pg.user}@{ctx.pg.host}:{ctx.pg.port}")
+    return 0
+
+
+def cmd_test(args) -> int:
+    tally = Tally()
+    try:
+        ctx = setup()
+        with scratch_database(ctx, args.keep_db) as db:
+            run_odoo_tests(ctx, tally, db, MODULE, args.tags, LOG_DIR / "odoo.log")
+            with e2e_server(ctx, db) as url:
+                run_pytest(ctx, tally, db, url)
+    except ToolError as exc:
+        fail_setup(tally, exc)
+    return tally.report()
+
+
+def cmd_test_odoo_account(args) -> int:
+    started, tally = time.monotonic(), Tally()
+    try:
+        ctx = setup()
+        with scratch_database(ctx, args.keep_db) as db:
+            log = LOG_DIR / "odoo-account.log"
+            run_odoo_tests(ctx, tally, db, f"account,{MODULE}", "/account", log)
+    except ToolError as exc:
+        fail_setup(tally, exc)
+    minutes, seconds = divmod(int(time.monotonic() - started), 60)
+    tally.breakdown.append(f"elapsed wall time: {minutes}m{seconds:02d}s")
+    return tally.report()
+
+
+# Fed to `odoo-bin shell` on stdin (`env` is predefined there).
+FOLLOWUP_SCRIPT = """
+import json
+out = {"demo": env["ir.module.module"].search([("name", "=", "collection_followup")]).demo}
+model = "collection.followup.policy"
+if model not in env:
+    out["notice"] = f"model {model} does not exist yet"
+elif not hasattr(env[model], "_run_followup_summary"):
+    out["notice"] = f"{model}._run_followup_summary() does not exist yet"
+else:
+    out["summary"] = env[model]._run_followup_summary()
+    env.cr.commit()
+print("CF_RESULT " + json.dumps(out, default=str))
+"""
+
+
+def run_followup_once(ctx: Ctx, db: str) -> None:
+    cmd = ctx.odoo_cmd("-d", db, "--no-http", "--log-level=warn", subcommand="shell")
+    say(f"running the follow-up once on {db}")
+    proc = subprocess.run(cmd, input=FOLLOWUP_SCRIPT, stdout=subprocess.PIPE, text=True)
+    result = None
+    for line in proc.stdout.splitlines():
+        if line.startswith("CF_RESULT "):
+            result = json.loads(line.removeprefix("CF_RESULT "))
+        else:
+            print(line)
+    if proc.returncode != 0 or result is None:
+        raise ToolError(f"the follow-up run failed on {db} (exit {proc.returncode}), see above")
+    if not result["demo"]:
+        say(f"NOTICE: {db} has no demo data; drop it (dropdb {db}) and rerun to get it")
+    if "notice" in result:
+        say(f"NOTICE: follow-up not run: {result['notice']}")
+    else:
+        summary = result["summary"]
+        reminders = ", ".join(f"{k}: {v}" for k, v in (summary.get("reminders") or {}).items())
+        reminders = reminders or "none"
+        say(f"follow-up summary: {summary.get('customers')} customer(s); reminders: {reminders}")
+
+
+def cmd_run(args) -> int:
+    ctx = setup()
+    db = os.environ.get("CF_DEMO_DB") or f"{MODULE}_demo"
+    port = os.environ.get("CF_HTTP_PORT") or "8069"
+    # Odoo 18 loads demo data on install unless --without-demo is given; our
+    # empty --config keeps a stray ~/.odoorc from switching it off.
+    step = ["-u", MODULE] if ctx.database_exists(db) else ["-i", MODULE]
+    say(f"{'updating' if step[0] == '-u' else 'creating (with demo data)'} database {db}")
+    if subprocess.call(ctx.odoo_cmd("-d", db, *step, "--stop-after-init")) != 0:
+        raise ToolError(f"installing/updating {MODULE} in {db} failed, see the log above")
+    run_followup_once(ctx, db)
+    print(
+        f"Odoo is serving the demo database {db} on http://localhost:{port} "
+        "— log in as admin / admin",
+        flush=True,
+    )
+    cmd = ctx.odoo_cmd("-d", db, f"--db-filter=^{re.escape(db)}$", f"--http-port={port}")
+    os.execv(cmd[0], cmd)
+
+
+def cmd_lint(args) -> int:
+    venv = ensure_venv()
+    targets = [name for name in (MODULE, "scripts", "tests", "bench") if (REPO / name).exists()]
+    checks = [
+        [str(venv / "bin" / "ruff"), "check", *targets],
+        [str(venv / "bin" / "ruff"), "format", "--check", *targets],
+    ]
+    if (REPO / MODULE).is_dir():
+        checks.append([str(venv / "bin" / "pylint"), "--rcfile=.pylintrc", MODULE])
+    else:
+        say(f"NOTICE: {MODULE}/ does not exist yet; skipping pylint-odoo")
+    failed = []
+    for cmd in checks:
+        say(" ".join([Path(cmd[0]).name, *cmd[1:]]))
+        if subprocess.call(cmd, cwd=REPO) != 0:
+            failed.append(Path(cmd[0]).name + " " + cmd[1])
+    say(f"lint FAILED: {', '.join(failed)}" if failed else "lint OK")
+    return 1 if failed else 0
+
+
+def main() -> int:
+    sys.stdout.reconfigure(line_buffering=True)  # keep our lines ordered with child output
+    # On SIGTERM (e.g. a CI timeout) unwind like Ctrl-C, so children are stopped
+    # and scratch databases dropped by the `finally` blocks.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, func in [
+        ("setup", cmd_setup),
+        ("run", cmd_run),
+        ("test", cmd_test),
+        ("test-odoo-account", cmd_test_odoo_account),
+        ("lint", cmd_lint),
+    ]:
+        cmd = sub.add_parser(name)
+        cmd.set_defaults(func=func)
+        if name.startswith("test"):
+            keep = os.environ.get("KEEP_DB", "") not in ("", "0")
+            cmd.add_argument("--keep-db", action="store_true", default=keep)
+        if name == "test":
+            cmd.add_argument("--tags", default=os.environ.get("TAGS") or f"/{MODULE}")
+    args = parser.parse_args()
+    try:
+        return args.func(args)
+    except ToolError as exc:
+        print(f"\nERROR: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
