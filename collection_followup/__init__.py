@@ -1,5 +1,6 @@
 from . import models
 from . import tools
+from . import wizards
 
 
 def _collection_post_init(env):

@@ -1,8 +1,23 @@
-from odoo import fields, models
+import logging
+
+from odoo import api, fields, models, tools
+from odoo.exceptions import UserError
+
+from odoo.addons.phone_validation.tools.phone_validation import phone_format
+
+_logger = logging.getLogger(__name__)
+
+CHANNELS = [
+    ("email", "Email"),
+    ("sms", "SMS"),
+    ("letter", "Letter"),
+    ("call", "Phone Call"),
+    ("hold", "Credit Hold"),
+]
 
 
 class CollectionFollowupAction(models.Model):
-    """The audit trail: one record per thing the follow-up did, or tried and failed to do."""
+    """The audit trail: one record per thing the follow-up did, prepared, skipped or failed."""
 
     _name = "collection.followup.action"
     _description = "Collection Follow-up Action"
@@ -20,28 +35,293 @@ class CollectionFollowupAction(models.Model):
         "collection.followup.level", string="Level", ondelete="set null", check_company=True
     )
     date = fields.Date(required=True, default=fields.Date.context_today, index=True)
-    channel = fields.Selection([("email", "Email")], required=True)
+    channel = fields.Selection(CHANNELS, required=True)
     state = fields.Selection(
-        [("done", "Done"), ("failed", "Failed")], required=True, default="done", index=True
+        [
+            ("draft", "Planned"),
+            ("to_approve", "To Approve"),
+            ("done", "Done"),
+            ("failed", "Failed"),
+            ("skipped", "Skipped"),
+            ("rejected", "Rejected"),
+        ],
+        required=True,
+        default="draft",
+        index=True,
     )
     line_ids = fields.Many2many(
         "account.move.line",
         string="Receivable Items",
-        help="The open receivable lines (instalments) this reminder was about.",
+        help="The open receivable lines (instalments) this action was about.",
     )
-    move_ids = fields.Many2many("account.move", string="Invoices", compute="_compute_move_ids")
+    move_ids = fields.Many2many(
+        "account.move",
+        "collection_followup_action_move_rel",
+        string="Invoices",
+        compute="_compute_move_ids",
+        store=True,
+    )
     amount_due = fields.Monetary(
-        string="Overdue Amount", currency_field="currency_id",
+        string="Overdue Amount",
+        currency_field="currency_id",
         help="What was overdue when the action ran, in company currency, credits deducted.",
     )
     recipient_id = fields.Many2one("res.partner", string="Recipient", ondelete="set null")
     mail_message_id = fields.Many2one("mail.message", string="Message", ondelete="set null")
+    sms_id = fields.Many2one("sms.sms", string="SMS", ondelete="set null")
+    sms_number = fields.Char(string="SMS Number")
+    attachment_id = fields.Many2one("ir.attachment", string="Letter", ondelete="set null")
+    letter_printed = fields.Boolean()
+    activity_id = fields.Many2one("mail.activity", string="Call Activity", ondelete="set null")
+    approved_by_id = fields.Many2one("res.users", string="Decided By", readonly=True)
     error = fields.Text()
 
+    @api.depends("line_ids")
     def _compute_move_ids(self):
         for action in self:
             action.move_ids = action.line_ids.move_id
 
     def _compute_display_name(self):
+        channels = dict(CHANNELS)
         for action in self:
-            action.display_name = f"{action.partner_id.display_name} · {action.level_id.name or ''}"
+            action.display_name = " · ".join(
+                filter(None, [action.partner_id.display_name, action.level_id.name,
+                              channels.get(action.channel)])
+            )
+
+    # ------------------------------------------------------------------
+    # Buttons
+    # ------------------------------------------------------------------
+
+    def action_approve(self):
+        """Carry out the prepared actions (bulk from the list)."""
+        self._check_can_decide()
+        actions = self.filtered(lambda a: a.state == "to_approve")
+        actions.approved_by_id = self.env.user
+        for company, company_actions in actions.grouped("company_id").items():
+            partners = self.env["res.partner"].with_company(company)
+            decisions = partners._collection_decisions(company, company_actions.partner_id.ids)
+            company_actions.with_company(company)._execute(decisions)
+        return True
+
+    def action_reject(self):
+        self._check_can_decide()
+        actions = self.filtered(lambda a: a.state == "to_approve")
+        actions.write({"state": "rejected", "approved_by_id": self.env.user.id})
+        for action in actions:
+            # The decision is the manager's; the note on the customer is the engine's record.
+            action.partner_id.sudo().message_post(
+                body=self.env._(
+                    "Follow-up “%(level)s” by %(channel)s rejected by %(user)s.",
+                    level=action.level_id.name,
+                    channel=dict(CHANNELS)[action.channel],
+                    user=self.env.user.name,
+                )
+            )
+        return True
+
+    def action_print_letters(self):
+        """Print the letters of the selection at once and mark them printed."""
+        letters = self.filtered(lambda a: a.channel == "letter" and a.state == "done")
+        if not letters:
+            raise UserError(self.env._("Select letters that were prepared by the follow-up."))
+        letters.letter_printed = True
+        return self.env.ref("collection_followup.action_report_followup_letter").report_action(
+            letters, config=False
+        )
+
+    def _check_can_decide(self):
+        if not self.env.user.has_group("collection_followup.group_collection_manager"):
+            raise UserError(self.env._("Only a collections manager can approve or reject."))
+
+    # ------------------------------------------------------------------
+    # Execution
+    # ------------------------------------------------------------------
+
+    def _execute(self, decisions):
+        """Carry out each action on its channel, each in its own savepoint.
+
+        ``decisions`` maps commercial partner ids to their current FollowupDecision (what is
+        owed now). An action whose customer no longer owes anything is skipped; one whose
+        channel fails (no email, invalid number...) is recorded as failed with the reason, and
+        the other channels still go.
+        """
+        for action in self:
+            decision = decisions.get(action.partner_id.id)
+            if not decision or not decision.lines:
+                action.write(
+                    {"state": "skipped", "error": self.env._("Nothing is overdue any more.")}
+                )
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    values = getattr(action, f"_execute_{action.channel}")(decision)
+                    action.write({"state": "done", "error": False, **values})
+            except UserError as error:
+                _logger.info("Follow-up %s not done: %s", action.id, error)
+                action.write({"state": "failed", "error": str(error)})
+            except Exception as error:  # noqa: BLE001 - one bad customer must not stop the run
+                _logger.warning("Follow-up %s failed", action.id, exc_info=True)
+                action.write(
+                    {"state": "failed",
+                     "error": self.env._("Unexpected error: %(error)s", error=error)}
+                )
+        return self
+
+    def _recipient(self):
+        partner = self.partner_id
+        return partner.browse(partner.address_get(["invoice"])["invoice"])
+
+    def _execute_email(self, decision):
+        recipient = self._recipient()
+        if not recipient.email:
+            raise UserError(
+                self.env._(
+                    "%(customer)s has no email address for invoices.",
+                    customer=recipient.display_name,
+                )
+            )
+        # Posting on a contact needs the right to edit it; the reminder is the engine's message.
+        partner, level, company = self.partner_id.sudo(), self.level_id, self.company_id
+        template = level.mail_template_id
+        render_context = decision.render_context()
+        rendered = {
+            field: template._render_field(
+                field, partner.ids, compute_lang=True, add_context=render_context
+            )[partner.id]
+            for field in ("subject", "body_html")
+        }
+        attachments = (
+            self._invoice_pdfs(decision.lines.move_id) if level.attach_invoices else []
+        )
+        message = partner.with_context(mail_notify_force_send=False).message_post(
+            body=rendered["body_html"],
+            subject=rendered["subject"],
+            partner_ids=recipient.ids,
+            author_id=company.partner_id.id,
+            email_from=company.email_formatted or None,
+            attachments=attachments,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            email_layout_xmlid="mail.mail_notification_light",
+        )
+        return {"recipient_id": recipient.id, "mail_message_id": message.id}
+
+    def _execute_sms(self, decision):
+        recipient = self._recipient()
+        number = self._sms_number(recipient)
+        partner = self.partner_id.sudo()
+        body = self.level_id.sms_template_id._render_field(
+            "body", partner.ids, compute_lang=True, add_context=decision.render_context()
+        )[partner.id]
+        message = partner._message_sms(
+            body,
+            partner_ids=recipient.ids,
+            sms_pid_to_number={recipient.id: number},
+            put_in_queue=True,
+        )
+        notification = message.sudo().notification_ids.filtered(
+            lambda n: n.notification_type == "sms"
+        )[:1]
+        return {"recipient_id": recipient.id, "sms_number": number,
+                "mail_message_id": message.id, "sms_id": notification.sms_id_int}
+
+    def _sms_number(self, recipient):
+        """The recipient's mobile (else phone) in E.164, or a clear error."""
+        raw = recipient.mobile or recipient.phone
+        if not raw:
+            raise UserError(
+                self.env._("%(customer)s has no mobile number.", customer=recipient.display_name)
+            )
+        country = recipient.country_id or self.partner_id.country_id or self.company_id.country_id
+        try:
+            return phone_format(raw, country.code, country.phone_code, force_format="E164")
+        except UserError as error:
+            raise UserError(
+                self.env._(
+                    "The mobile number %(number)s of %(customer)s is not valid (%(reason)s).",
+                    number=raw, customer=recipient.display_name, reason=error,
+                )
+            ) from error
+
+    def _execute_letter(self, decision):
+        report = self.env.ref("collection_followup.action_report_followup_letter")
+        content, report_type = self.env["ir.actions.report"]._pre_render_qweb_pdf(
+            report.report_name, self.ids
+        )
+        if report_type == "pdf":
+            content = content[self.id]["stream"].getvalue()
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": f"{self._letter_filename()}.{report_type}",
+                "raw": content,
+                "res_model": self._name,
+                "res_id": self.id,
+                "mimetype": "application/pdf" if report_type == "pdf" else "text/html",
+            }
+        )
+        return {"attachment_id": attachment.id, "recipient_id": self._recipient().id}
+
+    def _letter_filename(self):
+        name = self.partner_id.display_name.replace("/", "_")
+        return self.env._("Reminder %(customer)s %(date)s", customer=name, date=self.date)
+
+    def _execute_call(self, decision):
+        partner = self.partner_id
+        collector = partner._collection_collector()
+        if not collector:
+            raise UserError(
+                self.env._(
+                    "No collector to call %(customer)s: set one on the customer or in the "
+                    "accounting settings.",
+                    customer=partner.display_name,
+                )
+            )
+        note = self.env["ir.qweb"]._render(
+            "collection_followup.followup_call_note",
+            {**decision.render_context(), "partner": partner},
+        )
+        activity = partner.sudo().activity_schedule(
+            "mail.mail_activity_data_call",
+            date_deadline=fields.Date.context_today(self),
+            summary=self.env._(
+                "Call about %(amount)s overdue",
+                amount=tools.format_amount(self.env, decision.situation.overdue,
+                                           self.company_id.currency_id),
+            ),
+            note=note,
+            user_id=collector.id,
+        )
+        return {"activity_id": activity.id}
+
+    def _execute_hold(self, decision):
+        # Follow-up bookkeeping on the customer, done for collectors who cannot edit contacts.
+        partner = self.partner_id.with_company(self.company_id).sudo()
+        if not partner.collection_on_hold:
+            partner.write({"collection_on_hold": True,
+                           "collection_hold_date": fields.Date.context_today(self)})
+            partner.message_post(
+                body=self.env._(
+                    "Put on credit hold at follow-up level “%(level)s”: %(amount)s overdue.",
+                    level=self.level_id.name,
+                    amount=tools.format_amount(self.env, decision.situation.overdue,
+                                               self.company_id.currency_id),
+                )
+            )
+        return {}
+
+    @api.model
+    def _invoice_pdfs(self, moves):
+        """The current PDF of each invoice, as ``[(filename, content)]``, rendered in one batch."""
+        invoices = moves.filtered(lambda m: m.is_invoice(include_receipts=True))
+        if not invoices:
+            return []
+        report = self.env["ir.actions.report"]
+        content, report_type = report._pre_render_qweb_pdf(
+            "account.account_invoices", invoices.ids
+        )
+        by_id = report._get_splitted_report("account.account_invoices", content, report_type)
+        return [
+            (invoice._get_invoice_report_filename(extension=report_type), by_id[invoice.id])
+            for invoice in invoices
+        ]

@@ -1,6 +1,14 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+CHANNEL_FIELDS = {
+    "email": "send_email",
+    "sms": "send_sms",
+    "letter": "send_letter",
+    "call": "create_call",
+    "hold": "credit_hold",
+}
+
 
 class CollectionFollowupLevel(models.Model):
     _name = "collection.followup.level"
@@ -28,6 +36,43 @@ class CollectionFollowupLevel(models.Model):
     attach_invoices = fields.Boolean(
         help="Attach the current PDF of every invoice listed in the reminder."
     )
+    send_sms = fields.Boolean(string="SMS")
+    sms_template_id = fields.Many2one(
+        "sms.template",
+        string="SMS Template",
+        domain=[("model", "=", "res.partner")],
+        ondelete="restrict",
+    )
+    send_letter = fields.Boolean(
+        string="Letter", help="Print a letter: a statement of the overdue items, kept as PDF."
+    )
+    create_call = fields.Boolean(
+        string="Phone Call", help="Plan a call for the customer's collector, with what to say."
+    )
+    call_note = fields.Html(
+        string="Call Script",
+        translate=True,
+        default=lambda self: self.env._(
+            "<p>Ask why the items are not paid, whether the customer is satisfied with the work, "
+            "and when they can pay. Offer a payment plan if the amount is a problem.</p>"
+        ),
+    )
+    letter_text = fields.Html(
+        translate=True,
+        help="The body of the printed letter, above the statement of the overdue items.",
+        default=lambda self: self.env._(
+            "<p>According to our records, the following amounts are overdue. "
+            "Please arrange payment at your earliest convenience.</p>"
+        ),
+    )
+    credit_hold = fields.Boolean(
+        help="Put the customer on credit hold: new invoices are blocked or warned about, "
+        "per the company setting, until the overdue items are paid."
+    )
+    requires_approval = fields.Boolean(
+        help="The run only prepares this level's actions; a manager approves or rejects them."
+    )
+    channel_summary = fields.Char(compute="_compute_channel_summary", string="Actions")
 
     _sql_constraints = [
         (
@@ -37,8 +82,17 @@ class CollectionFollowupLevel(models.Model):
         ),
     ]
 
-    @api.constrains("send_email", "mail_template_id")
-    def _check_email_template(self):
+    @api.depends(*CHANNEL_FIELDS.values(), "requires_approval")
+    def _compute_channel_summary(self):
+        labels = dict(self.env["collection.followup.action"]._fields["channel"].selection)
+        for level in self:
+            parts = [labels[channel] for channel in level._get_channels()]
+            if level.requires_approval:
+                parts.append(self.env._("approval"))
+            level.channel_summary = ", ".join(parts)
+
+    @api.constrains("send_email", "mail_template_id", "send_sms", "sms_template_id")
+    def _check_templates(self):
         for level in self:
             if level.send_email and not level.mail_template_id:
                 raise ValidationError(
@@ -47,3 +101,15 @@ class CollectionFollowupLevel(models.Model):
                         level=level.name,
                     )
                 )
+            if level.send_sms and not level.sms_template_id:
+                raise ValidationError(
+                    self.env._(
+                        "Level “%(level)s” sends an SMS: choose its SMS template.",
+                        level=level.name,
+                    )
+                )
+
+    def _get_channels(self):
+        """The channels this level acts on, in the order they are carried out."""
+        self.ensure_one()
+        return [channel for channel, field in CHANNEL_FIELDS.items() if self[field]]

@@ -20,9 +20,53 @@ class FollowupDecision:
     policy: models.Model
     situation: object  # followup_logic.Situation
     action: str  # "send", "reset" or "wait" (see followup_logic.decide)
-    level: models.Model  # the level reached (empty recordset: none)
+    level: models.Model  # the level to send, or the level the customer is at
     next_date: object  # datetime.date or None
     lines: models.Model  # account.move.line listed in the reminder
+
+    def render_context(self):
+        """Values for the level's templates, with the items table rendered in the customer's
+        language."""
+        env = self.partner.env
+        today = fields.Date.context_today(self.partner)
+        open_amounts = {item.key: amount for item, amount in self.situation.open_items}
+        lines = self.lines.sorted(lambda line: (line.date_maturity or line.date, line.id))
+        oldest = lines[:1].move_id
+        values = {
+            "company": self.company,
+            "level": self.level,
+            "items": [
+                {
+                    "move": line.move_id,
+                    "due_date": line.date_maturity or line.date,
+                    "days_late": (today - (line.date_maturity or line.date)).days,
+                    "amount_currency": line.amount_residual_currency,
+                    "currency": line.currency_id,
+                    "amount": open_amounts[line.id],
+                }
+                for line in lines
+            ],
+            "overdue": self.situation.overdue,
+            "total_due": self.situation.total_due,
+            "currency": self.company.currency_id,
+            "pay_url": oldest and oldest.get_base_url() + oldest.get_portal_url() or "",
+        }
+        lang = self.partner.lang or env.lang
+        lang_env = env(context=dict(env.context, lang=lang))
+        values["overdue_formatted"] = tools.format_amount(
+            lang_env, self.situation.overdue, self.company.currency_id
+        )
+        values["items_table"] = lang_env["ir.qweb"]._render(
+            "collection_followup.followup_items_table",
+            {
+                **values,
+                "format_date": lambda value: tools.format_date(lang_env, value),
+                "format_amount": lambda amount, currency: tools.format_amount(
+                    lang_env, amount, currency
+                ),
+            },
+        )
+        return values
 
 
 class ResPartner(models.Model):
@@ -34,6 +78,25 @@ class ResPartner(models.Model):
         company_dependent=True,
         help="Collection terms of this customer. Empty: the company's default policy.",
     )
+    collection_excluded = fields.Boolean(
+        string="No Follow-up",
+        company_dependent=True,
+        help="Never send this customer reminders (the run records the levels it skips).",
+    )
+    collection_responsible_id = fields.Many2one(
+        "res.users",
+        string="Collector",
+        company_dependent=True,
+        help="Who calls this customer. Empty: the salesperson, else the company's collector.",
+    )
+    collection_on_hold = fields.Boolean(
+        string="Credit Hold",
+        company_dependent=True,
+        readonly=True,
+        help="Set by a follow-up level; lifted when the overdue items are paid.",
+    )
+    collection_hold_date = fields.Date(string="On Hold Since", company_dependent=True,
+                                       readonly=True)
     collection_last_level_id = fields.Many2one(
         "collection.followup.level",
         string="Last Reminder Level",
@@ -68,7 +131,7 @@ class ResPartner(models.Model):
         "collection.followup.level",
         string="Follow-up Level",
         compute="_compute_collection_status",
-        help="The highest level the customer's unpaid items have reached today.",
+        help="The level the customer's unpaid items call for today.",
     )
     collection_next_action_date = fields.Date(
         string="Next Follow-up",
@@ -138,9 +201,39 @@ class ResPartner(models.Model):
         action["context"] = {"default_partner_id": self.commercial_partner_id.id}
         return action
 
+    def action_collection_send_now(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Send a reminder now"),
+            "res_model": "collection.followup.send",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_id": self.commercial_partner_id.id},
+        }
+
+    def action_collection_release_hold(self):
+        """Lift the credit hold by hand (a manager's decision, kept in the chatter)."""
+        if not self.env.user.has_group("collection_followup.group_collection_manager"):
+            raise UserError(self.env._("Only a collections manager can lift a credit hold."))
+        for partner in self.filtered("collection_on_hold"):
+            partner._collection_release_hold(
+                self.env._("Credit hold lifted by %(user)s.", user=self.env.user.name)
+            )
+        return True
+
     # ------------------------------------------------------------------
     # Decision phase: what each customer gets today, without sending anything
     # ------------------------------------------------------------------
+
+    def _collection_collector(self):
+        """The user who calls this customer."""
+        self.ensure_one()
+        return (
+            self.collection_responsible_id
+            or self.user_id
+            or self.env.company.collection_responsible_id
+        )
 
     @api.model
     def _collection_open_lines(self, company, partner_ids=None):
@@ -149,6 +242,8 @@ class ResPartner(models.Model):
         Returns ``{commercial_partner_id: [(line_id, due_date, amount_residual), ...]}``,
         amounts in company currency. Lines of invoices whose payment is blocked are left out.
         """
+        if partner_ids is not None and not partner_ids:
+            return {}
         self.env["account.move.line"].flush_model(
             ["account_id", "parent_state", "reconciled", "amount_residual", "date_maturity",
              "company_id", "partner_id", "move_id"]
@@ -161,8 +256,6 @@ class ResPartner(models.Model):
             if partner_ids is not None
             else SQL()
         )
-        if partner_ids is not None and not partner_ids:
-            return {}
         self.env.cr.execute(
             SQL(
                 """
@@ -194,21 +287,26 @@ class ResPartner(models.Model):
         """Decide, for every customer of ``company`` owing something, what the run does today.
 
         The number of queries does not depend on the number of customers: one query for the
-        open lines, then batched reads of the partners' policies and last levels.
+        open lines, then batched reads of the partners' policies and follow-up state.
         Returns ``{commercial_partner_id: FollowupDecision}``.
         """
         today = today or fields.Date.context_today(self)
         lines_by_partner = self._collection_open_lines(company, partner_ids)
         if partner_ids is None:
-            # Customers who paid everything still have their last level to reset.
+            # Customers who paid everything still have a level to reset or a hold to lift.
             partners = self.browse(list(lines_by_partner)).with_company(company)
             partners |= self.with_company(company).search(
-                [("collection_last_level_id", "!=", False)]
+                ["|", ("collection_last_level_id", "!=", False),
+                 ("collection_on_hold", "=", True)]
             )
         else:
             partners = self.browse(partner_ids).with_company(company)
         default_policy = company.sudo().collection_policy_id
-        tolerance = company.currency_id.rounding / 2
+        tolerance = max(company.currency_id.rounding / 2, company.collection_tolerance)
+        settings = {
+            "step_by_step": not company.collection_skip_levels,
+            "min_gap_days": company.collection_min_days_between,
+        }
         Line = self.env["account.move.line"]
         tables = {}  # policy -> (levels in escalation order, their delays)
         decisions = {}
@@ -224,7 +322,8 @@ class ResPartner(models.Model):
             due_dates = [item.due_date for item, _amount in situation.open_items]
             last = partner.collection_last_level_id
             action, index, next_date = decide(
-                delays, due_dates, last.delay if last else None, today
+                delays, due_dates, last.delay if last else None, today,
+                last_sent_date=partner.collection_last_date, **settings,
             )
             listed_ids = [
                 item.key
@@ -254,7 +353,7 @@ class ResPartner(models.Model):
         Safe to run twice: a customer is processed only after its row is locked, and its
         decision is taken again under the lock, so a level already sent by another worker or an
         earlier run is never sent again. Each customer runs in its own savepoint; one that fails
-        is recorded as a failed action and does not stop the others.
+        is recorded as failed and does not stop the others.
         With ``limit``, at most that many customers are processed and the cron progress is
         reported so that the scheduler calls again for the rest.
         """
@@ -268,6 +367,7 @@ class ResPartner(models.Model):
                 ._collection_decisions(company)
                 .items()
                 if decision.action == "reset"
+                or decision.partner.collection_on_hold and not decision.situation.overdue
                 or (decision.action == "send" and (partner_id, decision.level) not in failed_today)
             ]
             batch = pending[: max(limit - done, 0)] if limit else pending
@@ -280,16 +380,20 @@ class ResPartner(models.Model):
 
     @api.model
     def _collection_failed_today(self, company):
-        """``{(partner_id, level)}`` whose reminder failed today: retried tomorrow, not in a loop."""
+        """``{(partner_id, level)}`` that failed on every channel today: retried tomorrow."""
         groups = self.env["collection.followup.action"]._read_group(
             [
                 ("company_id", "=", company.id),
-                ("state", "=", "failed"),
                 ("date", "=", fields.Date.context_today(self)),
             ],
             ["partner_id", "level_id"],
+            ["state:array_agg"],
         )
-        return {(partner.id, level) for partner, level in groups}
+        return {
+            (partner.id, level)
+            for partner, level, states in groups
+            if states and all(state == "failed" for state in states)
+        }
 
     @api.model
     def _collection_process(self, company, partner_ids):
@@ -305,153 +409,61 @@ class ResPartner(models.Model):
         locked_ids = [row[0] for row in self.env.cr.fetchall()]
         # Another worker may have committed a reminder since the decisions were taken.
         self.browse(locked_ids).invalidate_recordset(
-            ["collection_last_level_id", "collection_last_date"]
+            ["collection_last_level_id", "collection_last_date", "collection_on_hold"]
         )
         for decision in self._collection_decisions(company, locked_ids).values():
+            if decision.partner.collection_on_hold and not decision.situation.overdue:
+                decision.partner._collection_release_hold(
+                    self.env._("Credit hold lifted: nothing is overdue any more.")
+                )
             if decision.action == "reset":
-                decision.partner.write({"collection_last_level_id": decision.level.id})
+                decision.partner.sudo().write({"collection_last_level_id": decision.level.id})
             elif decision.action == "send":
-                actions |= self._collection_send_safely(decision)
+                actions |= self._collection_send(decision)
         return actions
 
     @api.model
-    def _collection_send_safely(self, decision):
-        """Send in a savepoint: a customer that fails is recorded as a failed action."""
-        try:
-            with self.env.cr.savepoint():
-                return self._collection_send(decision)
-        except UserError as error:  # bad data (no email...): said on the action
-            message = str(error)
-            _logger.info("Follow-up of customer %s not sent: %s", decision.partner.id, message)
-        except Exception as error:  # noqa: BLE001 - one bad customer must not stop the run
-            message = self.env._("Unexpected error: %(error)s", error=error)
-            _logger.warning(
-                "Follow-up of customer %s failed", decision.partner.id, exc_info=True
-            )
-        return self.env["collection.followup.action"].create(
-            self._collection_action_vals(decision, state="failed", error=message)
-        )
+    def _collection_send(self, decision, channels=None):
+        """Carry out (or prepare, for approval) the level of ``decision`` on its channels.
 
-    @api.model
-    def _collection_action_vals(self, decision, **values):
-        return {
-            "partner_id": decision.partner.id,
+        The level counts as sent unless every channel failed; a customer excluded from
+        follow-up gets one skipped action per level, so the skip is recorded once.
+        """
+        level, partner = decision.level, decision.partner
+        Action = self.env["collection.followup.action"]
+        base = {
+            "partner_id": partner.id,
             "company_id": decision.company.id,
-            "level_id": decision.level.id,
-            "channel": "email",
+            "level_id": level.id,
             "line_ids": [fields.Command.set(decision.lines.ids)],
             "amount_due": decision.situation.overdue,
-            **values,
         }
-
-    @api.model
-    def _collection_send(self, decision):
-        """Send the reminder of ``decision.level`` and record it."""
-        partner, level = decision.partner, decision.level
-        vals = {"state": "done"}
-        if level.send_email:
-            recipient = self.browse(partner.address_get(["invoice"])["invoice"])
-            vals["recipient_id"] = recipient.id
-            if not recipient.email:
-                raise UserError(
-                    self.env._(
-                        "%(customer)s has no email address for invoices.",
-                        customer=recipient.display_name,
-                    )
-                )
-            vals["mail_message_id"] = self._collection_post_email(decision, recipient).id
-        partner.write(
-            {
-                "collection_last_level_id": level.id,
-                "collection_last_date": fields.Date.context_today(self),
-            }
-        )
-        return self.env["collection.followup.action"].create(
-            self._collection_action_vals(decision, **vals)
-        )
-
-    @api.model
-    def _collection_post_email(self, decision, recipient):
-        partner, level, company = decision.partner, decision.level, decision.company
-        template = level.mail_template_id
-        render_context = self._collection_render_context(decision)
-        subject = template._render_field(
-            "subject", partner.ids, compute_lang=True, add_context=render_context
-        )[partner.id]
-        body = template._render_field(
-            "body_html", partner.ids, compute_lang=True, add_context=render_context
-        )[partner.id]
-        attachments = (
-            self._collection_invoice_pdfs(decision.lines.move_id) if level.attach_invoices else []
-        )
-        return partner.with_context(mail_notify_force_send=False).message_post(
-            body=body,
-            subject=subject,
-            partner_ids=recipient.ids,
-            author_id=company.partner_id.id,
-            email_from=company.email_formatted or None,
-            attachments=attachments,
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-            email_layout_xmlid="mail.mail_notification_light",
-        )
-
-    @api.model
-    def _collection_render_context(self, decision):
-        """Values given to the level's email template, with the items table already rendered
-        in the customer's language."""
-        situation = decision.situation
-        open_amounts = {item.key: amount for item, amount in situation.open_items}
-        today = fields.Date.context_today(self)
-        values = {
-            "company": decision.company,
-            "level": decision.level,
-            "items": [
-                {
-                    "move": line.move_id,
-                    "due_date": line.date_maturity or line.date,
-                    "days_late": (today - (line.date_maturity or line.date)).days,
-                    "amount_currency": line.amount_residual_currency,
-                    "currency": line.currency_id,
-                    "amount": open_amounts[line.id],
-                }
-                for line in decision.lines.sorted(lambda l: (l.date_maturity or l.date, l.id))
-            ],
-            "overdue": situation.overdue,
-            "total_due": situation.total_due,
-            "currency": decision.company.currency_id,
-        }
-        lang = decision.partner.lang or self.env.lang
-        values["items_table"] = (
-            self.env["ir.qweb"]
-            .with_context(lang=lang)
-            ._render(
-                "collection_followup.followup_items_table",
-                {**values, **self._collection_format_helpers(lang)},
+        channels = channels or level._get_channels()
+        if partner.collection_excluded or not channels:
+            reason = (self.env._("The customer is excluded from follow-up.")
+                      if partner.collection_excluded
+                      else self.env._("The level has no action."))
+            actions = Action.create({**base, "channel": channels[0] if channels else "email",
+                                     "state": "skipped", "error": reason})
+        elif level.requires_approval:
+            actions = Action.create(
+                [{**base, "channel": channel, "state": "to_approve"} for channel in channels]
             )
-        )
-        return values
+        else:
+            actions = Action.create([{**base, "channel": channel} for channel in channels])
+            actions._execute({partner.id: decision})
+            if all(state == "failed" for state in actions.mapped("state")):
+                return actions
+        last = partner.collection_last_level_id
+        values = {"collection_last_date": fields.Date.context_today(self)}
+        if not last or level.delay > last.delay:
+            values["collection_last_level_id"] = level.id
+        # Follow-up state of the customer: the engine's bookkeeping, whoever triggered it.
+        partner.sudo().write(values)
+        return actions
 
-    @api.model
-    def _collection_format_helpers(self, lang):
-        env = self.with_context(lang=lang).env
-        return {
-            "format_date": lambda value: tools.format_date(env, value),
-            "format_amount": lambda amount, currency: tools.format_amount(env, amount, currency),
-        }
-
-    @api.model
-    def _collection_invoice_pdfs(self, moves):
-        """The current PDF of each invoice, as ``[(filename, content)]``, rendered in one batch."""
-        invoices = moves.filtered(lambda m: m.is_invoice(include_receipts=True))
-        if not invoices:
-            return []
-        report = self.env["ir.actions.report"]
-        content, report_type = report._pre_render_qweb_pdf(
-            "account.account_invoices", invoices.ids
-        )
-        by_id = report._get_splitted_report("account.account_invoices", content, report_type)
-        return [
-            (invoice._get_invoice_report_filename(extension=report_type), by_id[invoice.id])
-            for invoice in invoices
-        ]
+    def _collection_release_hold(self, reason):
+        self.ensure_one()
+        partner = self.sudo()  # callers checked the right to lift the hold
+        partner.write({"collection_on_hold": False, "collection_hold_date": False})
+        partner.message_post(body=reason)

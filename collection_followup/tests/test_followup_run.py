@@ -125,8 +125,10 @@ class TestFollowupRun(CollectionFollowupCommon):
             sorted(f"{move.name.replace('/', '_')}.html" for move in old | recent),
         )
 
-        self.assertEqual(len(actions), 1)
-        self.assertRecordValues(actions, [{
+        # The formal demand goes by email, SMS and letter; this customer has no mobile number.
+        self.assertEqual(sorted(actions.mapped("channel")), ["email", "letter", "sms"])
+        email = actions.filtered(lambda a: a.channel == "email")
+        self.assertRecordValues(email, [{
             "partner_id": self.customer.id,
             "level_id": self.formal.id,
             "channel": "email",
@@ -135,11 +137,14 @@ class TestFollowupRun(CollectionFollowupCommon):
             "recipient_id": self.customer.id,
             "date": self._date("2026-01-31"),
         }])
+        self.assertEqual(actions.filtered(lambda a: a.channel == "sms").error,
+                         "Northwind Traders has no mobile number.")
+        actions = email
         self.assertEqual(actions.line_ids.move_id, old | recent)
         self.assertEqual(actions.mail_message_id.model, "res.partner")
         self.assertEqual(self.customer.collection_last_level_id, self.formal)
         self.assertEqual(self.customer.collection_last_date, self._date("2026-01-31"))
-        self.assertEqual(self.customer.collection_action_count, 1)
+        self.assertEqual(self.customer.collection_action_count, 3)
 
     def test_the_email_goes_out_through_the_mail_gateway(self):
         invoice = self._create_invoice(self.customer, 420.0, "2026-01-01", due_date="2026-01-01")
@@ -178,7 +183,8 @@ class TestFollowupRun(CollectionFollowupCommon):
                 [subject] if subject else [],
                 f"on {day}",
             )
-        history = self.customer.collection_action_ids.sorted("date")
+        history = self.customer.collection_action_ids.filtered(
+            lambda a: a.channel == "email").sorted("date")
         self.assertEqual(history.level_id, self.levels)
         self.assertEqual(
             history.mapped("date"),

@@ -111,7 +111,16 @@ def _max(values):
     return max(values) if values else None
 
 
-def decide(delays, due_dates, last_sent_delay, today):
+def _applies(delays, index, due_dates, today):
+    """Whether some item calls for level ``index`` today (heads-up levels: items not yet due)."""
+    return any(
+        delays[index] <= (today - due).days and (delays[index] >= 0 or due >= today)
+        for due in due_dates
+    )
+
+
+def decide(delays, due_dates, last_sent_delay, today, *, step_by_step=False,
+           last_sent_date=None, min_gap_days=0):
     """Decide what the run does for one customer owing items due on ``due_dates``.
 
     Returns ``(action, level_index, date)``:
@@ -123,20 +132,31 @@ def decide(delays, due_dates, last_sent_delay, today):
       when the next level will be due.
     - ``("wait", i, d)``: nothing to send today; ``d`` is when the next level will be due
       (None when the last level has been sent or nothing is owed).
+
+    ``step_by_step``: a customer found very late gets the next level after the last one sent
+    rather than going straight to the highest level reached. ``min_gap_days``: at least that
+    many days between two reminders (counted from ``last_sent_date``).
     """
     called_for = _max(item_level(delays, due, today) for due in due_dates)
     escalated = _max(age_level(delays, due, today) for due in due_dates)
     sent = sent_index(delays, last_sent_delay)
     if sent is not None and (escalated is None or escalated < sent):
         return "reset", escalated, _next_date(delays, due_dates, escalated, today)
-    if called_for is not None and (sent is None or called_for > sent):
-        since = min(
-            due + timedelta(days=delays[called_for])
-            for due in due_dates
-            if item_level(delays, due, today) == called_for
-        )
-        return "send", called_for, since
-    return "wait", sent, _next_date(delays, due_dates, sent, today)
+    if called_for is None or (sent is not None and called_for <= sent):
+        return "wait", sent, _next_date(delays, due_dates, sent, today)
+    target = called_for
+    if step_by_step:
+        first = 0 if sent is None else sent + 1
+        target = next(i for i in range(first, called_for + 1)
+                      if _applies(delays, i, due_dates, today))
+    if last_sent_date and min_gap_days and (today - last_sent_date).days < min_gap_days:
+        return "wait", sent, last_sent_date + timedelta(days=min_gap_days)
+    since = min(
+        due + timedelta(days=delays[target])
+        for due in due_dates
+        if delays[target] <= (today - due).days
+    )
+    return "send", target, since
 
 
 def _next_date(delays, due_dates, current, today):

@@ -1,0 +1,25 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    collection_policy_id = fields.Many2one(
+        related="company_id.collection_policy_id", readonly=False
+    )
+    collection_tolerance = fields.Monetary(
+        related="company_id.collection_tolerance", readonly=False,
+        currency_field="currency_id",
+    )
+    collection_skip_levels = fields.Boolean(
+        related="company_id.collection_skip_levels", readonly=False
+    )
+    collection_min_days_between = fields.Integer(
+        related="company_id.collection_min_days_between", readonly=False
+    )
+    collection_responsible_id = fields.Many2one(
+        related="company_id.collection_responsible_id", readonly=False
+    )
+    collection_hold_mode = fields.Selection(
+        related="company_id.collection_hold_mode", readonly=False
+    )

@@ -1,0 +1,2 @@
+from . import collection_followup_preview
+from . import collection_followup_send
