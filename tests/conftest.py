@@ -21,4 +21,5 @@ if not (ODOO_SRC / "odoo" / "__init__.py").is_file():
         f"Odoo 18.0 source not found at {ODOO_SRC}: set ODOO_SRC or run `make setup`."
     )
 sys.path.insert(0, str(ODOO_SRC))
-importlib.import_module("odoo.addons").__path__.append(str(ADDONS_ROOT))
+# The addon imports from Odoo's own addons (phone_validation...), so both are on the path.
+importlib.import_module("odoo.addons").__path__.extend([str(ODOO_SRC / "addons"), str(ADDONS_ROOT)])
