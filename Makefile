@@ -5,10 +5,11 @@
 #   make test-odoo-account     Odoo's /account tests with the addon installed (long)
 #   make run                   demo database, one follow-up run, server on :8069
 #   make lint                  ruff check, ruff format --check, pylint-odoo
+#   make bench                 follow-up benchmark on generated data (bench/)
 # TAGS and KEEP_DB given on the make command line reach the driver through the
 # environment (make exports command-line variables).
 PYTHON ?= python3
 
-.PHONY: setup run test test-odoo-account lint
-setup run test test-odoo-account lint:
+.PHONY: setup run test test-odoo-account lint bench
+setup run test test-odoo-account lint bench:
 	$(PYTHON) scripts/devtool.py $@

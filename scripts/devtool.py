@@ -10,6 +10,7 @@ exists. Subcommands (the Makefile targets call them):
   test-odoo-account  Odoo's own /account tests with the addon installed
   run                install/update the demo database, run the follow-up once, serve it
   lint               ruff check, ruff format --check, pylint-odoo (OCA mandatory checks)
+  bench              follow-up benchmark on 5,000 generated customers (bench/)
 
 Environment: ODOO_SRC, XDG_CACHE_HOME, PGHOST, PGPORT, PGPASSWORD, PGSUPERUSER,
 CF_DB_USER, CF_DEMO_DB, CF_HTTP_PORT, TAGS, KEEP_DB, CF_ADDONS_ROOT.
@@ -635,6 +636,34 @@ def cmd_run(args) -> int:
     os.execv(cmd[0], cmd)
 
 
+def cmd_bench(args) -> int:
+    """Benchmark of the follow-up on generated data (bench/followup_bench.py)."""
+    ctx = setup()
+    db = os.environ.get("CF_BENCH_DB") or f"{MODULE}_bench"
+    if not ctx.database_exists(db):
+        say(f"creating database {db} (without demo data)")
+        install = ctx.odoo_cmd("-d", db, "-i", MODULE, "--without-demo=all", "--stop-after-init")
+        if subprocess.call(install) != 0:
+            raise ToolError(f"installing {MODULE} in {db} failed, see the log above")
+    else:
+        subprocess.call(ctx.odoo_cmd("-d", db, "-u", MODULE, "--stop-after-init"))
+    script = (REPO / "bench" / "followup_bench.py").read_text()
+    cmd = ctx.odoo_cmd("-d", db, "--no-http", "--log-level=warn", subcommand="shell")
+    proc = subprocess.run(cmd, input=script, stdout=subprocess.PIPE, text=True)
+    result = None
+    for line in proc.stdout.splitlines():
+        if line.startswith("BENCH_RESULT "):
+            result = json.loads(line.removeprefix("BENCH_RESULT "))
+        else:
+            print(line)
+    if proc.returncode != 0 or result is None:
+        raise ToolError(f"the benchmark failed on {db} (exit {proc.returncode}), see above")
+    width = max(map(len, result))
+    for key, value in result.items():
+        print(f"  {key:<{width}}  {value}")
+    return 0
+
+
 def cmd_lint(args) -> int:
     venv = ensure_venv()
     targets = [name for name in (MODULE, "scripts", "tests", "bench") if (REPO / name).exists()]
@@ -668,6 +697,7 @@ def main() -> int:
         ("test", cmd_test),
         ("test-odoo-account", cmd_test_odoo_account),
         ("lint", cmd_lint),
+        ("bench", cmd_bench),
     ]:
         cmd = sub.add_parser(name)
         cmd.set_defaults(func=func)

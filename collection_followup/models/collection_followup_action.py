@@ -85,8 +85,14 @@ class CollectionFollowupAction(models.Model):
         channels = dict(CHANNELS)
         for action in self:
             action.display_name = " · ".join(
-                filter(None, [action.partner_id.display_name, action.level_id.name,
-                              channels.get(action.channel)])
+                filter(
+                    None,
+                    [
+                        action.partner_id.display_name,
+                        action.level_id.name,
+                        channels.get(action.channel),
+                    ],
+                )
             )
 
     # ------------------------------------------------------------------
@@ -163,8 +169,10 @@ class CollectionFollowupAction(models.Model):
             except Exception as error:  # noqa: BLE001 - one bad customer must not stop the run
                 _logger.warning("Follow-up %s failed", action.id, exc_info=True)
                 action.write(
-                    {"state": "failed",
-                     "error": self.env._("Unexpected error: %(error)s", error=error)}
+                    {
+                        "state": "failed",
+                        "error": self.env._("Unexpected error: %(error)s", error=error),
+                    }
                 )
         return self
 
@@ -191,9 +199,7 @@ class CollectionFollowupAction(models.Model):
             )[partner.id]
             for field in ("subject", "body_html")
         }
-        attachments = (
-            self._invoice_pdfs(decision.lines.move_id) if level.attach_invoices else []
-        )
+        attachments = self._invoice_pdfs(decision.lines.move_id) if level.attach_invoices else []
         message = partner.with_context(mail_notify_force_send=False).message_post(
             body=rendered["body_html"],
             subject=rendered["subject"],
@@ -223,8 +229,12 @@ class CollectionFollowupAction(models.Model):
         notification = message.sudo().notification_ids.filtered(
             lambda n: n.notification_type == "sms"
         )[:1]
-        return {"recipient_id": recipient.id, "sms_number": number,
-                "mail_message_id": message.id, "sms_id": notification.sms_id_int}
+        return {
+            "recipient_id": recipient.id,
+            "sms_number": number,
+            "mail_message_id": message.id,
+            "sms_id": notification.sms_id_int,
+        }
 
     def _sms_number(self, recipient):
         """The recipient's mobile (else phone) in E.164, or a clear error."""
@@ -240,7 +250,9 @@ class CollectionFollowupAction(models.Model):
             raise UserError(
                 self.env._(
                     "The mobile number %(number)s of %(customer)s is not valid (%(reason)s).",
-                    number=raw, customer=recipient.display_name, reason=error,
+                    number=raw,
+                    customer=recipient.display_name,
+                    reason=error,
                 )
             ) from error
 
@@ -286,8 +298,9 @@ class CollectionFollowupAction(models.Model):
             date_deadline=fields.Date.context_today(self),
             summary=self.env._(
                 "Call about %(amount)s overdue",
-                amount=tools.format_amount(self.env, decision.situation.overdue,
-                                           self.company_id.currency_id),
+                amount=tools.format_amount(
+                    self.env, decision.situation.overdue, self.company_id.currency_id
+                ),
             ),
             note=note,
             user_id=collector.id,
@@ -298,14 +311,19 @@ class CollectionFollowupAction(models.Model):
         # Follow-up bookkeeping on the customer, done for collectors who cannot edit contacts.
         partner = self.partner_id.with_company(self.company_id).sudo()
         if not partner.collection_on_hold:
-            partner.write({"collection_on_hold": True,
-                           "collection_hold_date": fields.Date.context_today(self)})
+            partner.write(
+                {
+                    "collection_on_hold": True,
+                    "collection_hold_date": fields.Date.context_today(self),
+                }
+            )
             partner.message_post(
                 body=self.env._(
                     "Put on credit hold at follow-up level “%(level)s”: %(amount)s overdue.",
                     level=self.level_id.name,
-                    amount=tools.format_amount(self.env, decision.situation.overdue,
-                                               self.company_id.currency_id),
+                    amount=tools.format_amount(
+                        self.env, decision.situation.overdue, self.company_id.currency_id
+                    ),
                 )
             )
         return {}
@@ -317,9 +335,7 @@ class CollectionFollowupAction(models.Model):
         if not invoices:
             return []
         report = self.env["ir.actions.report"]
-        content, report_type = report._pre_render_qweb_pdf(
-            "account.account_invoices", invoices.ids
-        )
+        content, report_type = report._pre_render_qweb_pdf("account.account_invoices", invoices.ids)
         by_id = report._get_splitted_report("account.account_invoices", content, report_type)
         return [
             (invoice._get_invoice_report_filename(extension=report_type), by_id[invoice.id])

@@ -8,7 +8,8 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.collection_policy_id", readonly=False
     )
     collection_tolerance = fields.Monetary(
-        related="company_id.collection_tolerance", readonly=False,
+        related="company_id.collection_tolerance",
+        readonly=False,
         currency_field="currency_id",
     )
     collection_skip_levels = fields.Boolean(

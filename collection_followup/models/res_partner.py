@@ -95,8 +95,9 @@ class ResPartner(models.Model):
         readonly=True,
         help="Set by a follow-up level; lifted when the overdue items are paid.",
     )
-    collection_hold_date = fields.Date(string="On Hold Since", company_dependent=True,
-                                       readonly=True)
+    collection_hold_date = fields.Date(
+        string="On Hold Since", company_dependent=True, readonly=True
+    )
     collection_last_level_id = fields.Many2one(
         "collection.followup.level",
         string="Last Reminder Level",
@@ -245,8 +246,16 @@ class ResPartner(models.Model):
         if partner_ids is not None and not partner_ids:
             return {}
         self.env["account.move.line"].flush_model(
-            ["account_id", "parent_state", "reconciled", "amount_residual", "date_maturity",
-             "company_id", "partner_id", "move_id"]
+            [
+                "account_id",
+                "parent_state",
+                "reconciled",
+                "amount_residual",
+                "date_maturity",
+                "company_id",
+                "partner_id",
+                "move_id",
+            ]
         )
         self.env["account.account"].flush_model(["account_type"])
         self.env["account.move"].flush_model(["payment_state"])
@@ -296,8 +305,7 @@ class ResPartner(models.Model):
             # Customers who paid everything still have a level to reset or a hold to lift.
             partners = self.browse(list(lines_by_partner)).with_company(company)
             partners |= self.with_company(company).search(
-                ["|", ("collection_last_level_id", "!=", False),
-                 ("collection_on_hold", "=", True)]
+                ["|", ("collection_last_level_id", "!=", False), ("collection_on_hold", "=", True)]
             )
         else:
             partners = self.browse(partner_ids).with_company(company)
@@ -322,8 +330,12 @@ class ResPartner(models.Model):
             due_dates = [item.due_date for item, _amount in situation.open_items]
             last = partner.collection_last_level_id
             action, index, next_date = decide(
-                delays, due_dates, last.delay if last else None, today,
-                last_sent_date=partner.collection_last_date, **settings,
+                delays,
+                due_dates,
+                last.delay if last else None,
+                today,
+                last_sent_date=partner.collection_last_date,
+                **settings,
             )
             listed_ids = [
                 item.key
@@ -367,7 +379,8 @@ class ResPartner(models.Model):
                 ._collection_decisions(company)
                 .items()
                 if decision.action == "reset"
-                or decision.partner.collection_on_hold and not decision.situation.overdue
+                or decision.partner.collection_on_hold
+                and not decision.situation.overdue
                 or (decision.action == "send" and (partner_id, decision.level) not in failed_today)
             ]
             batch = pending[: max(limit - done, 0)] if limit else pending
@@ -440,11 +453,19 @@ class ResPartner(models.Model):
         }
         channels = channels or level._get_channels()
         if partner.collection_excluded or not channels:
-            reason = (self.env._("The customer is excluded from follow-up.")
-                      if partner.collection_excluded
-                      else self.env._("The level has no action."))
-            actions = Action.create({**base, "channel": channels[0] if channels else "email",
-                                     "state": "skipped", "error": reason})
+            reason = (
+                self.env._("The customer is excluded from follow-up.")
+                if partner.collection_excluded
+                else self.env._("The level has no action.")
+            )
+            actions = Action.create(
+                {
+                    **base,
+                    "channel": channels[0] if channels else "email",
+                    "state": "skipped",
+                    "error": reason,
+                }
+            )
         elif level.requires_approval:
             actions = Action.create(
                 [{**base, "channel": channel, "state": "to_approve"} for channel in channels]

@@ -27,8 +27,18 @@ class CollectionFollowupCommon(AccountTestInvoicingCommon, MailCommon):
         )
 
     @classmethod
-    def _create_invoice(cls, partner, amount, invoice_date, due_date=None, move_type="out_invoice",
-                        payment_term=None, currency=None, company=None, post=True):
+    def _create_invoice(
+        cls,
+        partner,
+        amount,
+        invoice_date,
+        due_date=None,
+        move_type="out_invoice",
+        payment_term=None,
+        currency=None,
+        company=None,
+        post=True,
+    ):
         """A customer invoice (or credit note) of one untaxed line."""
         company = company or cls.company
         values = {
@@ -36,8 +46,14 @@ class CollectionFollowupCommon(AccountTestInvoicingCommon, MailCommon):
             "partner_id": partner.id,
             "invoice_date": invoice_date,
             "invoice_line_ids": [
-                Command.create({"name": "Consulting", "quantity": 1, "price_unit": amount,
-                                "tax_ids": [Command.clear()]}),
+                Command.create(
+                    {
+                        "name": "Consulting",
+                        "quantity": 1,
+                        "price_unit": amount,
+                        "tax_ids": [Command.clear()],
+                    }
+                ),
             ],
         }
         if payment_term:

@@ -22,14 +22,20 @@ class TestFollowupChannels(CollectionFollowupCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.collector = new_test_user(
-            cls.env, "collector_anna", name="Anna Collector",
+            cls.env,
+            "collector_anna",
+            name="Anna Collector",
             groups="collection_followup.group_collection_user",
-            company_id=cls.company.id, company_ids=cls.company.ids,
+            company_id=cls.company.id,
+            company_ids=cls.company.ids,
         )
         cls.manager = new_test_user(
-            cls.env, "collection_boss", name="Boss",
+            cls.env,
+            "collection_boss",
+            name="Boss",
             groups="collection_followup.group_collection_manager",
-            company_id=cls.company.id, company_ids=cls.company.ids,
+            company_id=cls.company.id,
+            company_ids=cls.company.ids,
         )
         cls.iran = cls.env.ref("base.ir")
 
@@ -52,12 +58,17 @@ class TestFollowupChannels(CollectionFollowupCommon):
             "il": ("052-612-3456", "+972526123456"),
         }
         customers = {
-            code: self._create_customer(f"Customer {code}", f"{code}@example.com",
-                                        mobile=mobile, country_id=self.env.ref(f"base.{code}").id)
+            code: self._create_customer(
+                f"Customer {code}",
+                f"{code}@example.com",
+                mobile=mobile,
+                country_id=self.env.ref(f"base.{code}").id,
+            )
             for code, (mobile, _e164) in written.items()
         }
-        persian_digits = self._create_customer("Kaveh", "kaveh@example.com",
-                                               mobile="۰۹۱۳ ۱۲۳ ۴۵۶۷", country_id=self.iran.id)
+        persian_digits = self._create_customer(
+            "Kaveh", "kaveh@example.com", mobile="۰۹۱۳ ۱۲۳ ۴۵۶۷", country_id=self.iran.id
+        )
         for customer in (*customers.values(), persian_digits):
             self._create_invoice(customer, 1000.0, "2026-01-01", due_date="2026-01-01")
         actions, _mails = self._run("2026-01-12")  # 11 days late: firmer reminder, email + SMS
@@ -75,8 +86,9 @@ class TestFollowupChannels(CollectionFollowupCommon):
         self.assertEqual(kaveh.sms_number, "+989131234567")
 
     def test_invalid_or_missing_number_fails_that_channel_only(self):
-        wrong = self._create_customer("Wrong Number", "wrong@example.com", mobile="12345",
-                                      country_id=self.iran.id)
+        wrong = self._create_customer(
+            "Wrong Number", "wrong@example.com", mobile="12345", country_id=self.iran.id
+        )
         self._create_invoice(wrong, 500.0, "2026-01-01", due_date="2026-01-01")
         self._create_invoice(self.customer, 500.0, "2026-01-01", due_date="2026-01-01")
         actions, mails = self._run("2026-01-12")
@@ -107,7 +119,8 @@ class TestFollowupChannels(CollectionFollowupCommon):
         self.assertIn("We formally demand payment", content)
         # The collector prints all letters of the run at once.
         todo = self.env["collection.followup.action"].search(
-            [("id", "in", letters.ids), ("letter_printed", "=", False)])
+            [("id", "in", letters.ids), ("letter_printed", "=", False)]
+        )
         self.assertEqual(todo, letters)
         report_action = letters.action_print_letters()
         self.assertEqual(report_action["report_name"], "collection_followup.report_followup_letter")
@@ -139,8 +152,11 @@ class TestFollowupChannels(CollectionFollowupCommon):
         self.assertIn("No collector to call Northwind Traders", call.error)
         self.company.collection_responsible_id = self.collector
         with freeze_time("2026-01-05"):
-            send = Form(self.env["collection.followup.send"].with_context(
-                default_partner_id=self.customer.id))
+            send = Form(
+                self.env["collection.followup.send"].with_context(
+                    default_partner_id=self.customer.id
+                )
+            )
             send.send_email = False
             result = send.save().action_send()
         retried = self.env["collection.followup.action"].search(result["domain"])
@@ -154,8 +170,9 @@ class TestFollowupChannels(CollectionFollowupCommon):
         partner = self.customer.with_company(self.company)
         self.assertTrue(partner.collection_on_hold)
         self.assertEqual(str(partner.collection_hold_date), "2026-02-05")
-        draft = self._create_invoice(self.customer, 50.0, "2026-02-06", due_date="2026-03-06",
-                                     post=False)
+        draft = self._create_invoice(
+            self.customer, 50.0, "2026-02-06", due_date="2026-03-06", post=False
+        )
         self.assertIn("is on credit hold since", draft.collection_hold_warning)
         with self.assertRaisesRegex(UserError, "Northwind Traders is on credit hold since"):
             draft.action_post()
@@ -245,14 +262,13 @@ class TestFollowupChannels(CollectionFollowupCommon):
         for day in ("2026-02-15", "2026-02-16", "2026-02-20", "2026-02-25", "2026-02-26"):
             actions, _mails = self._run(day)
             sent.append(self._only(actions, "email").level_id.name or None)
-        self.assertEqual(
-            sent, ["Gentle reminder", None, "Firmer reminder", "Formal demand", None]
-        )
+        self.assertEqual(sent, ["Gentle reminder", None, "Firmer reminder", "Formal demand", None])
 
     def test_foreign_currency_items_in_their_currency_totals_in_company_currency(self):
         euro = self.setup_other_currency("EUR", rates=[("2025-01-01", 0.5)])
-        invoice = self._create_invoice(self.customer, 1000.0, "2026-01-01",
-                                       due_date="2026-01-01", currency=euro)
+        invoice = self._create_invoice(
+            self.customer, 1000.0, "2026-01-01", due_date="2026-01-01", currency=euro
+        )
         actions, mails = self._run("2026-01-05")
         body = str(self._mails_to(mails, self.customer).body_html)
         self.assertIn(invoice.name, body)
@@ -263,10 +279,11 @@ class TestFollowupChannels(CollectionFollowupCommon):
     def test_each_company_its_own_policy_and_sender(self):
         other = self.setup_other_company(name="Branch Office")["company"]
         other.email = "collections@branch.example"
-        other.collection_policy_id.level_ids.filtered(lambda l: l.delay == 3).delay = 1
+        other.collection_policy_id.level_ids.filtered(lambda level: level.delay == 3).delay = 1
         self.env.user.company_ids |= other
-        invoice = self._create_invoice(self.customer, 400.0, "2026-01-01",
-                                       due_date="2026-01-01", company=other)
+        invoice = self._create_invoice(
+            self.customer, 400.0, "2026-01-01", due_date="2026-01-01", company=other
+        )
         actions, mails = self._run("2026-01-02", companies=self.company | other)
         self.assertEqual(actions.company_id, other)
         self.assertEqual(actions.level_id.policy_id, other.collection_policy_id)
@@ -288,8 +305,10 @@ class TestFollowupChannels(CollectionFollowupCommon):
                 raise ZeroDivisionError("template exploded")
             return original(action, decision)
 
-        with patch.object(CollectionFollowupAction, "_execute_email", execute_email), \
-                mute_logger("odoo.addons.collection_followup.models.collection_followup_action"):
+        with (
+            patch.object(CollectionFollowupAction, "_execute_email", execute_email),
+            mute_logger("odoo.addons.collection_followup.models.collection_followup_action"),
+        ):
             actions, mails = self._run("2026-01-05")
         failed = actions.filtered(lambda a: a.partner_id == broken)
         self.assertEqual(failed.state, "failed")
@@ -302,8 +321,9 @@ class TestFollowupChannels(CollectionFollowupCommon):
         actions, _mails = self._run("2026-01-05")
         self.assertEqual(invoice.collection_action_ids, actions)
         self.assertEqual(invoice.collection_action_count, 1)
-        self.assertEqual(invoice.action_view_collection_actions()["domain"],
-                         [("id", "in", actions.ids)])
+        self.assertEqual(
+            invoice.action_view_collection_actions()["domain"], [("id", "in", actions.ids)]
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -317,23 +337,34 @@ class TestFollowupDesk(CollectionFollowupCommon):
             preview = Form(self.env["collection.followup.preview"]).save()
             mails = self._new_mails
         self.assertFalse(mails)
-        self.assertFalse(self.env["collection.followup.action"].search(
-            [("partner_id", "in", (self.customer | self.other_customer).ids)]))
-        self.assertRecordValues(preview.line_ids, [{
-            "partner_id": self.customer.id,
-            "level_id": self.firm.id,
-            "channels": "Email, SMS",
-            "amount_due": 700.0,
-            "item_count": 1,
-        }])
+        self.assertFalse(
+            self.env["collection.followup.action"].search(
+                [("partner_id", "in", (self.customer | self.other_customer).ids)]
+            )
+        )
+        self.assertRecordValues(
+            preview.line_ids,
+            [
+                {
+                    "partner_id": self.customer.id,
+                    "level_id": self.firm.id,
+                    "channels": "Email, SMS",
+                    "amount_due": 700.0,
+                    "item_count": 1,
+                }
+            ],
+        )
         self.assertEqual(preview.overdue_total, 700.0)
 
     def test_send_now_with_the_chosen_channel_keeps_the_escalation(self):
         self._create_invoice(self.customer, 700.0, "2026-01-01", due_date="2026-01-01")
         self._run("2026-01-12")  # firmer reminder sent
         with freeze_time("2026-01-13"), self.mock_mail_gateway():
-            wizard = Form(self.env["collection.followup.send"].with_context(
-                default_partner_id=self.customer.id))
+            wizard = Form(
+                self.env["collection.followup.send"].with_context(
+                    default_partner_id=self.customer.id
+                )
+            )
             self.assertEqual(wizard.level_id, self.firm)
             wizard.level_id = self.gentle
             wizard.send_sms = False
@@ -342,12 +373,18 @@ class TestFollowupDesk(CollectionFollowupCommon):
         actions = self.env["collection.followup.action"].search(result["domain"])
         self.assertEqual(actions.mapped("channel"), ["email"])
         self.assertEqual(self._mails_to(mails, self.customer).subject, "Payment reminder")
-        self.assertEqual(self.customer.collection_last_level_id, self.firm,
-                         "a manual reminder never lowers the escalation")
+        self.assertEqual(
+            self.customer.collection_last_level_id,
+            self.firm,
+            "a manual reminder never lowers the escalation",
+        )
 
     def test_send_now_refuses_without_channel_or_debt(self):
-        wizard = Form(self.env["collection.followup.send"].with_context(
-            default_partner_id=self.other_customer.id))
+        wizard = Form(
+            self.env["collection.followup.send"].with_context(
+                default_partner_id=self.other_customer.id
+            )
+        )
         wizard.send_email = False
         with self.assertRaisesRegex(UserError, "Choose at least one channel"):
             wizard.save().action_send()
@@ -358,16 +395,27 @@ class TestFollowupDesk(CollectionFollowupCommon):
     def test_decision_queries_do_not_grow_with_customers(self):
         def customers(count, prefix):
             partners = self.env["res.partner"].create(
-                [{"name": f"{prefix} {i}", "email": f"{prefix}{i}@example.com"}
-                 for i in range(count)])
-            self.env["account.move"].create([{
-                "move_type": "out_invoice",
-                "partner_id": partner.id,
-                "invoice_date": "2026-01-01",
-                "invoice_date_due": "2026-01-01",
-                "invoice_line_ids": [Command.create({"name": "x", "price_unit": 10.0,
-                                                     "tax_ids": [Command.clear()]})],
-            } for partner in partners]).action_post()
+                [
+                    {"name": f"{prefix} {i}", "email": f"{prefix}{i}@example.com"}
+                    for i in range(count)
+                ]
+            )
+            self.env["account.move"].create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": partner.id,
+                        "invoice_date": "2026-01-01",
+                        "invoice_date_due": "2026-01-01",
+                        "invoice_line_ids": [
+                            Command.create(
+                                {"name": "x", "price_unit": 10.0, "tax_ids": [Command.clear()]}
+                            )
+                        ],
+                    }
+                    for partner in partners
+                ]
+            ).action_post()
             return partners
 
         def count_queries():

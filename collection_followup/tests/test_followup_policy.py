@@ -38,32 +38,46 @@ class TestFollowupPolicy(CollectionFollowupCommon):
     def test_level_delays_unique_per_policy(self):
         with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.cr.savepoint():
             self.env["collection.followup.level"].create(
-                {"policy_id": self.policy.id, "name": "Duplicate", "delay": 10,
-                 "send_email": False}
+                {"policy_id": self.policy.id, "name": "Duplicate", "delay": 10, "send_email": False}
             )
 
     def test_email_level_needs_a_template(self):
         with self.assertRaisesRegex(ValidationError, "choose its email template"):
             self.env["collection.followup.level"].create(
-                {"policy_id": self.policy.id, "name": "No template", "delay": 60,
-                 "send_email": True}
+                {
+                    "policy_id": self.policy.id,
+                    "name": "No template",
+                    "delay": 60,
+                    "send_email": True,
+                }
             )
 
     def test_access_rights(self):
         collector = new_test_user(
-            self.env, "collector", groups="collection_followup.group_collection_user",
-            company_id=self.company.id, company_ids=self.company.ids,
+            self.env,
+            "collector",
+            groups="collection_followup.group_collection_user",
+            company_id=self.company.id,
+            company_ids=self.company.ids,
         )
         manager = new_test_user(
-            self.env, "collection_manager", groups="collection_followup.group_collection_manager",
-            company_id=self.company.id, company_ids=self.company.ids,
+            self.env,
+            "collection_manager",
+            groups="collection_followup.group_collection_manager",
+            company_id=self.company.id,
+            company_ids=self.company.ids,
         )
         salesman = new_test_user(
-            self.env, "salesman", groups="base.group_user",
-            company_id=self.company.id, company_ids=self.company.ids,
+            self.env,
+            "salesman",
+            groups="base.group_user",
+            company_id=self.company.id,
+            company_ids=self.company.ids,
         )
         # A collector reads the table but cannot change it.
-        self.assertEqual(self.policy.with_user(collector).level_ids.mapped("delay"), [-3, 3, 10, 30])
+        self.assertEqual(
+            self.policy.with_user(collector).level_ids.mapped("delay"), [-3, 3, 10, 30]
+        )
         with self.assertRaises(AccessError):
             self.policy.with_user(collector).write({"name": "Changed"})
         # A manager can.
@@ -84,8 +98,11 @@ class TestFollowupPolicy(CollectionFollowupCommon):
     def test_policies_are_company_scoped(self):
         other = self.env["res.company"].create({"name": "Elsewhere Inc"})
         manager = new_test_user(
-            self.env, "scoped_manager", groups="collection_followup.group_collection_manager",
-            company_id=self.company.id, company_ids=self.company.ids,
+            self.env,
+            "scoped_manager",
+            groups="collection_followup.group_collection_manager",
+            company_id=self.company.id,
+            company_ids=self.company.ids,
         )
         visible = self.env["collection.followup.policy"].with_user(manager).search([])
         self.assertIn(self.policy, visible)

@@ -28,9 +28,11 @@ class TestFollowupFigures(CollectionFollowupCommon):
         invoice = self._create_invoice(
             self.customer, 1000.0, "2026-01-01", payment_term=self.three_instalments
         )
-        receivables = invoice.line_ids.filtered(lambda l: l.account_type == "asset_receivable")
+        receivables = invoice.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        )
         self.assertEqual(
-            sorted((str(l.date_maturity), l.amount_residual) for l in receivables),
+            sorted((str(line.date_maturity), line.amount_residual) for line in receivables),
             [("2026-01-11", 400.0), ("2026-02-10", 300.0), ("2026-03-12", 300.0)],
         )
         # The invoice's own due date is the last instalment's: it is not overdue at all on
@@ -94,7 +96,9 @@ class TestFollowupFigures(CollectionFollowupCommon):
         with freeze_time("2026-01-10"):
             found = self.env["res.partner"].search([("collection_total_due", ">", 0)])
             overdue = self.env["res.partner"].search([("collection_overdue_amount", ">", 0)])
-            due = self.env["res.partner"].search([("collection_next_action_date", "<=", "2026-01-10")])
+            due = self.env["res.partner"].search(
+                [("collection_next_action_date", "<=", "2026-01-10")]
+            )
         self.assertIn(self.customer, found)
         self.assertNotIn(self.other_customer, found)
         self.assertIn(self.customer, overdue)
@@ -117,8 +121,15 @@ class TestFollowupRun(CollectionFollowupCommon):
         self.assertEqual(mail.author_id, self.company.partner_id)
         self.assertIn("ar@acme.example", mail.email_from)
         body = str(mail.body_html)
-        for expected in (old.name, recent.name, "30 days late", "6 days late", "$&nbsp;1,000.00",
-                         "$&nbsp;500.00", "Total overdue: <strong>$&nbsp;1,500.00</strong>"):
+        for expected in (
+            old.name,
+            recent.name,
+            "30 days late",
+            "6 days late",
+            "$&nbsp;1,000.00",
+            "$&nbsp;500.00",
+            "Total overdue: <strong>$&nbsp;1,500.00</strong>",
+        ):
             self.assertIn(expected, body)
         self.assertEqual(
             sorted(mail.attachment_ids.mapped("name")),
@@ -128,17 +139,24 @@ class TestFollowupRun(CollectionFollowupCommon):
         # The formal demand goes by email, SMS and letter; this customer has no mobile number.
         self.assertEqual(sorted(actions.mapped("channel")), ["email", "letter", "sms"])
         email = actions.filtered(lambda a: a.channel == "email")
-        self.assertRecordValues(email, [{
-            "partner_id": self.customer.id,
-            "level_id": self.formal.id,
-            "channel": "email",
-            "state": "done",
-            "amount_due": 1500.0,
-            "recipient_id": self.customer.id,
-            "date": self._date("2026-01-31"),
-        }])
-        self.assertEqual(actions.filtered(lambda a: a.channel == "sms").error,
-                         "Northwind Traders has no mobile number.")
+        self.assertRecordValues(
+            email,
+            [
+                {
+                    "partner_id": self.customer.id,
+                    "level_id": self.formal.id,
+                    "channel": "email",
+                    "state": "done",
+                    "amount_due": 1500.0,
+                    "recipient_id": self.customer.id,
+                    "date": self._date("2026-01-31"),
+                }
+            ],
+        )
+        self.assertEqual(
+            actions.filtered(lambda a: a.channel == "sms").error,
+            "Northwind Traders has no mobile number.",
+        )
         actions = email
         self.assertEqual(actions.line_ids.move_id, old | recent)
         self.assertEqual(actions.mail_message_id.model, "res.partner")
@@ -184,7 +202,8 @@ class TestFollowupRun(CollectionFollowupCommon):
                 f"on {day}",
             )
         history = self.customer.collection_action_ids.filtered(
-            lambda a: a.channel == "email").sorted("date")
+            lambda a: a.channel == "email"
+        ).sorted("date")
         self.assertEqual(history.level_id, self.levels)
         self.assertEqual(
             history.mapped("date"),
@@ -210,7 +229,9 @@ class TestFollowupRun(CollectionFollowupCommon):
     def test_late_run_goes_straight_to_the_level_reached(self):
         self._create_invoice(self.customer, 1000.0, "2026-01-01", due_date="2026-01-01")
         actions, mails = self._run("2026-01-16")
-        self.assertEqual(self._mails_to(mails, self.customer).subject, "Second reminder: overdue payment")
+        self.assertEqual(
+            self._mails_to(mails, self.customer).subject, "Second reminder: overdue payment"
+        )
         self.assertEqual(actions.level_id, self.firm)
 
     def test_partially_paid_invoice_shows_what_is_left(self):
@@ -250,8 +271,12 @@ class TestFollowupRun(CollectionFollowupCommon):
 
     def test_invoice_contact_receives_the_reminder(self):
         accounts = self.env["res.partner"].create(
-            {"name": "Accounts Payable", "type": "invoice", "parent_id": self.customer.id,
-             "email": "invoices@northwind.example"}
+            {
+                "name": "Accounts Payable",
+                "type": "invoice",
+                "parent_id": self.customer.id,
+                "email": "invoices@northwind.example",
+            }
         )
         self._create_invoice(self.customer, 120.0, "2026-01-01", due_date="2026-01-01")
         actions, mails = self._run("2026-01-05")
@@ -288,7 +313,9 @@ class TestFollowupRun(CollectionFollowupCommon):
             third = self._new_mails - first - second
         self.assertEqual(len(first), 1)
         self.assertEqual(len(second), 1)
-        self.assertEqual(first.recipient_ids | second.recipient_ids, self.customer | self.other_customer)
+        self.assertEqual(
+            first.recipient_ids | second.recipient_ids, self.customer | self.other_customer
+        )
         self.assertFalse(third)
 
     def test_scheduled_action_runs_the_follow_up(self):
@@ -301,8 +328,9 @@ class TestFollowupRun(CollectionFollowupCommon):
 
     def test_summary_for_make_run(self):
         self._create_invoice(self.customer, 100.0, "2026-01-01", due_date="2026-01-01")
-        self._create_invoice(self._create_customer("Nomail", False), 100.0, "2026-01-01",
-                             due_date="2026-01-01")
+        self._create_invoice(
+            self._create_customer("Nomail", False), 100.0, "2026-01-01", due_date="2026-01-01"
+        )
         with freeze_time("2026-01-05"), self.mock_mail_gateway():
             summary = self.env["collection.followup.policy"]._run_followup_summary()
         self.assertEqual(summary, {"customers": 2, "reminders": {"email": 1}, "failed": 1})

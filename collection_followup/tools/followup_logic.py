@@ -119,8 +119,16 @@ def _applies(delays, index, due_dates, today):
     )
 
 
-def decide(delays, due_dates, last_sent_delay, today, *, step_by_step=False,
-           last_sent_date=None, min_gap_days=0):
+def decide(
+    delays,
+    due_dates,
+    last_sent_delay,
+    today,
+    *,
+    step_by_step=False,
+    last_sent_date=None,
+    min_gap_days=0,
+):
     """Decide what the run does for one customer owing items due on ``due_dates``.
 
     Returns ``(action, level_index, date)``:
@@ -147,8 +155,9 @@ def decide(delays, due_dates, last_sent_delay, today, *, step_by_step=False,
     target = called_for
     if step_by_step:
         first = 0 if sent is None else sent + 1
-        target = next(i for i in range(first, called_for + 1)
-                      if _applies(delays, i, due_dates, today))
+        target = next(
+            i for i in range(first, called_for + 1) if _applies(delays, i, due_dates, today)
+        )
     if last_sent_date and min_gap_days and (today - last_sent_date).days < min_gap_days:
         return "wait", sent, last_sent_date + timedelta(days=min_gap_days)
     since = min(

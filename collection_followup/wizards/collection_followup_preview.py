@@ -9,8 +9,9 @@ class CollectionFollowupPreview(models.TransientModel):
     _name = "collection.followup.preview"
     _description = "Follow-up Run Preview"
 
-    company_id = fields.Many2one("res.company", default=lambda self: self.env.company,
-                                 readonly=True)
+    company_id = fields.Many2one(
+        "res.company", default=lambda self: self.env.company, readonly=True
+    )
     date = fields.Date(default=fields.Date.context_today, readonly=True)
     line_ids = fields.One2many("collection.followup.preview.line", "preview_id", readonly=True)
     customer_count = fields.Integer(compute="_compute_totals")
@@ -74,7 +75,7 @@ class CollectionFollowupPreviewLine(models.TransientModel):
     level_id = fields.Many2one("collection.followup.level", string="Level", readonly=True)
     channels = fields.Char(readonly=True)
     requires_approval = fields.Boolean(readonly=True)
-    excluded = fields.Boolean(string="Excluded", readonly=True)
+    excluded = fields.Boolean(readonly=True)
     amount_due = fields.Monetary(string="Overdue", currency_field="currency_id", readonly=True)
     currency_id = fields.Many2one(related="preview_id.currency_id")
     item_count = fields.Integer(string="Items", readonly=True)

@@ -9,8 +9,9 @@ class CollectionFollowupSend(models.TransientModel):
     _description = "Send a Follow-up Reminder Now"
 
     partner_id = fields.Many2one("res.partner", required=True, readonly=True)
-    company_id = fields.Many2one("res.company", default=lambda self: self.env.company,
-                                 readonly=True)
+    company_id = fields.Many2one(
+        "res.company", default=lambda self: self.env.company, readonly=True
+    )
     level_id = fields.Many2one(
         "collection.followup.level",
         required=True,
@@ -19,14 +20,16 @@ class CollectionFollowupSend(models.TransientModel):
         store=True,
         readonly=False,
     )
-    send_email = fields.Boolean(string="Email", compute="_compute_channels", store=True,
-                                readonly=False)
-    send_sms = fields.Boolean(string="SMS", compute="_compute_channels", store=True,
-                              readonly=False)
-    send_letter = fields.Boolean(string="Letter", compute="_compute_channels", store=True,
-                                 readonly=False)
-    create_call = fields.Boolean(string="Phone Call", compute="_compute_channels", store=True,
-                                 readonly=False)
+    send_email = fields.Boolean(
+        string="Email", compute="_compute_channels", store=True, readonly=False
+    )
+    send_sms = fields.Boolean(string="SMS", compute="_compute_channels", store=True, readonly=False)
+    send_letter = fields.Boolean(
+        string="Letter", compute="_compute_channels", store=True, readonly=False
+    )
+    create_call = fields.Boolean(
+        string="Phone Call", compute="_compute_channels", store=True, readonly=False
+    )
 
     @api.depends("partner_id", "company_id")
     def _compute_level_id(self):
@@ -49,8 +52,12 @@ class CollectionFollowupSend(models.TransientModel):
             wizard.create_call = level.create_call
 
     def _get_channels(self):
-        flags = {"email": self.send_email, "sms": self.send_sms, "letter": self.send_letter,
-                 "call": self.create_call}
+        flags = {
+            "email": self.send_email,
+            "sms": self.send_sms,
+            "letter": self.send_letter,
+            "call": self.create_call,
+        }
         return [channel for channel, chosen in flags.items() if chosen]
 
     def action_send(self):
@@ -59,19 +66,23 @@ class CollectionFollowupSend(models.TransientModel):
         if not channels:
             raise UserError(self.env._("Choose at least one channel."))
         if "email" in channels and not self.level_id.mail_template_id:
-            raise UserError(self.env._("The level “%(level)s” has no email template.",
-                                       level=self.level_id.name))
+            raise UserError(
+                self.env._("The level “%(level)s” has no email template.", level=self.level_id.name)
+            )
         if "sms" in channels and not self.level_id.sms_template_id:
-            raise UserError(self.env._("The level “%(level)s” has no SMS template.",
-                                       level=self.level_id.name))
+            raise UserError(
+                self.env._("The level “%(level)s” has no SMS template.", level=self.level_id.name)
+            )
         Partner = self.env["res.partner"].with_company(self.company_id)
         decision = Partner._collection_decisions(self.company_id, self.partner_id.ids).get(
             self.partner_id.id
         )
         if not decision or not decision.lines:
             raise UserError(
-                self.env._("%(customer)s has nothing overdue or due soon to remind of.",
-                           customer=self.partner_id.display_name)
+                self.env._(
+                    "%(customer)s has nothing overdue or due soon to remind of.",
+                    customer=self.partner_id.display_name,
+                )
             )
         decision.level = self.level_id
         actions = Partner._collection_send(decision, channels=channels)
