@@ -527,6 +527,9 @@ def run_pytest(ctx: Ctx, tally: Tally, db: str, url: str) -> None:
     junit.unlink(missing_ok=True)
     env = dict(os.environ, ODOO_SRC=str(ctx.odoo_src), CF_ADDONS_ROOT=str(ADDONS_ROOT))
     env.update(CF_E2E_URL=url, CF_E2E_DB=db)
+    # For tests that need real concurrent transactions: an `odoo-bin shell` on the database.
+    shell = ctx.odoo_cmd("-d", db, "--no-http", "--log-level=warn", subcommand="shell")
+    env.update(CF_ODOO_SHELL=json.dumps(shell))
     cmd = [str(ctx.venv / "bin" / "python"), "-m", "pytest", "tests", "-p", "no:cacheprovider"]
     cmd += ["-rfEs", f"--junitxml={junit}"]
     say("running pytest on tests/")
