@@ -133,8 +133,8 @@ def measure(env):
     env.cr.execute(FLOOR_SQL, [company.id])
     rows = env.cr.fetchall()
     env.cr.execute(
-        "SELECT COUNT(*), COUNT(*) FILTER (WHERE date_maturity < CURRENT_DATE),"
-        " COUNT(DISTINCT currency_id) FROM account_move_line line"
+        "SELECT COUNT(*), COUNT(*) FILTER (WHERE line.date_maturity < CURRENT_DATE),"
+        " COUNT(DISTINCT line.currency_id) FROM account_move_line line"
         " JOIN account_account account ON account.id = line.account_id"
         " WHERE line.company_id = %s AND account.account_type = 'asset_receivable'"
         " AND NOT line.reconciled AND line.parent_state = 'posted'",
