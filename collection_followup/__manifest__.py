@@ -15,6 +15,7 @@
         "data/mail_template_data.xml",
         "data/sms_template_data.xml",
         "data/ir_cron_data.xml",
+        "data/plan_data.xml",
         "report/followup_letter_report.xml",
         "views/collection_followup_policy_views.xml",
         "views/collection_followup_action_views.xml",
@@ -22,6 +23,7 @@
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
         "views/collection_followup_wizard_views.xml",
+        "views/collection_plan_views.xml",
         "views/collection_menus.xml",
     ],
     "demo": [

@@ -6,3 +6,5 @@ from . import res_config_settings
 from . import res_partner
 from . import account_move
 from . import account_move_line
+from . import collection_billing_plan
+from . import collection_payment_plan

@@ -13,6 +13,22 @@ class AccountMove(models.Model):
         copy=False,
     )
     collection_action_count = fields.Integer(compute="_compute_collection_action_count")
+    collection_billing_plan_id = fields.Many2one(
+        "collection.billing.plan", string="Billing Plan", readonly=True, copy=False, index=True
+    )
+    collection_billing_milestone_id = fields.Many2one(
+        "collection.billing.milestone", string="Milestone", readonly=True, copy=False
+    )
+    collection_is_deposit = fields.Boolean(
+        related="collection_billing_milestone_id.is_deposit", string="Deposit Invoice"
+    )
+    collection_payment_plan_ids = fields.Many2many(
+        "collection.payment.plan",
+        "collection_payment_plan_move_rel",
+        string="Payment Plans",
+        readonly=True,
+        copy=False,
+    )
     collection_hold_warning = fields.Char(compute="_compute_collection_hold_warning")
 
     @api.depends("collection_action_ids")

@@ -52,43 +52,48 @@ class ResCompany(models.Model):
         companies._collection_ensure_default_policy()
         return companies
 
-    def _collection_default_level_names(self):
+    def _collection_default_level_texts(self):
+        """Name and letter text of each default level, in the language of the context."""
         _ = self.env._
         return {
-            "heads_up": _("Friendly heads-up"),
-            "gentle": _("Gentle reminder"),
-            "firm": _("Firmer reminder"),
-            "formal": _("Formal demand"),
-        }
-
-    def _collection_default_letter_texts(self):
-        _ = self.env._
-        return {
-            "heads_up": _("<p>A friendly reminder: the following payment will soon be due.</p>"),
-            "gentle": _(
-                "<p>According to our records, the following amounts are past their due date. "
-                "Perhaps this has been overlooked; if you have already paid, please disregard "
-                "this letter.</p>"
+            "heads_up": (
+                _("Friendly heads-up"),
+                _("<p>A friendly reminder: the following payment will soon be due.</p>"),
             ),
-            "firm": _(
-                "<p>Despite our earlier reminder, the following amounts remain unpaid. Please "
-                "settle them within the next few days, or contact us to explain why you cannot.</p>"
+            "gentle": (
+                _("Gentle reminder"),
+                _(
+                    "<p>According to our records, the following amounts are past their due "
+                    "date. Perhaps this has been overlooked; if you have already paid, please "
+                    "disregard this letter.</p>"
+                ),
             ),
-            "formal": _(
-                "<p>The following amounts are seriously overdue and our previous reminders have "
-                "gone unanswered. We formally demand payment of the full amount within 7 days of "
-                "this letter. Without payment or a reply by then, we will take further steps to "
-                "recover the debt, which may include additional costs.</p>"
+            "firm": (
+                _("Firmer reminder"),
+                _(
+                    "<p>Despite our earlier reminder, the following amounts remain unpaid. Please "
+                    "settle them within the next few days, or contact us to explain why you "
+                    "cannot.</p>"
+                ),
+            ),
+            "formal": (
+                _("Formal demand"),
+                _(
+                    "<p>The following amounts are seriously overdue and our previous reminders "
+                    "have gone unanswered. We formally demand payment of the full amount within "
+                    "7 days of this letter. Without payment or a reply by then, we will take "
+                    "further steps to recover the debt, which may include additional costs.</p>"
+                ),
             ),
         }
 
     def _collection_default_level_vals(self):
-        names = self._collection_default_level_names()
-        letters = self._collection_default_letter_texts()
+        texts = self.with_context(lang="en_US")._collection_default_level_texts()
         return [
             {
                 "sequence": sequence,
-                "name": names[key],
+                "name": texts[key][0],
+                "letter_text": texts[key][1],
                 "delay": delay,
                 "send_email": True,
                 "mail_template_id": self.env.ref(
@@ -98,11 +103,41 @@ class ResCompany(models.Model):
                     f"collection_followup.sms_template_followup_{key}"
                 ).id,
                 "attach_invoices": attach,
-                "letter_text": letters[key],
                 **channels,
             }
             for sequence, (key, delay, attach, channels) in enumerate(DEFAULT_LEVELS, 1)
         ]
+
+    def _collection_translate_default_levels(self, levels):
+        """Store the default levels' texts in every installed language."""
+        keys = [key for key, *_rest in DEFAULT_LEVELS]
+        fields_ = levels._fields
+        source = self.with_context(lang="en_US")._collection_default_level_texts()
+        source_note = fields_["call_note"].default(levels.with_context(lang="en_US"))
+
+        def terms(field, value, translated):
+            # HTML fields are translated term by term (paragraphs), as Odoo stores them.
+            pairs = zip(
+                fields_[field].get_trans_terms(value),
+                fields_[field].get_trans_terms(translated),
+                strict=True,
+            )
+            return dict(pairs)
+
+        for lang, _name in self.env["res.lang"].get_installed():
+            if lang == "en_US":
+                continue
+            texts = self.with_context(lang=lang)._collection_default_level_texts()
+            note = fields_["call_note"].default(levels.with_context(lang=lang))
+            for key, level in zip(keys, levels.sorted("sequence"), strict=True):
+                name, letter = texts[key]
+                level.update_field_translations("name", {lang: name})
+                level.update_field_translations(
+                    "letter_text", {lang: terms("letter_text", source[key][1], letter)}
+                )
+                level.update_field_translations(
+                    "call_note", {lang: terms("call_note", source_note, note)}
+                )
 
     def _collection_ensure_default_policy(self):
         """Create the default policy and level table of the companies that have none."""
@@ -122,3 +157,4 @@ class ResCompany(models.Model):
                 )
             )
             company.sudo().collection_policy_id = policy
+            self._collection_translate_default_levels(policy.level_ids)

@@ -241,7 +241,8 @@ class ResPartner(models.Model):
         """Open receivable lines of the company, per commercial partner, in one query.
 
         Returns ``{commercial_partner_id: [(line_id, due_date, amount_residual), ...]}``,
-        amounts in company currency. Lines of invoices whose payment is blocked are left out.
+        amounts in company currency. Lines of invoices whose payment is blocked, and of invoices
+        in a payment plan that is in force, are left out.
         """
         if partner_ids is not None and not partner_ids:
             return {}
@@ -259,6 +260,7 @@ class ResPartner(models.Model):
         )
         self.env["account.account"].flush_model(["account_type"])
         self.env["account.move"].flush_model(["payment_state"])
+        self.env["collection.payment.plan"].flush_model(["state", "move_ids"])
         self.flush_model(["commercial_partner_id"])
         partner_filter = (
             SQL("AND partner.commercial_partner_id IN %s", tuple(partner_ids))
@@ -280,6 +282,13 @@ class ResPartner(models.Model):
                    AND NOT line.reconciled
                    AND line.amount_residual != 0
                    AND move.payment_state IS DISTINCT FROM 'blocked'
+                   AND NOT EXISTS (
+                        SELECT 1
+                          FROM collection_payment_plan_move_rel plan_move
+                          JOIN collection_payment_plan plan
+                            ON plan.id = plan_move.collection_payment_plan_id
+                         WHERE plan_move.account_move_id = move.id
+                           AND plan.state IN ('accepted', 'running'))
                    %(partner_filter)s
                 """,
                 company=company.id,

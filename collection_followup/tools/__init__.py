@@ -1,1 +1,2 @@
 from . import followup_logic
+from . import plan_logic

@@ -1,0 +1,379 @@
+from werkzeug.urls import url_encode
+
+from odoo import api, fields, models, tools
+from odoo.exceptions import UserError, ValidationError
+
+from ..tools.plan_logic import adherence, schedule_dates, split_evenly
+
+ACTIVE_STATES = ("accepted", "running")
+
+
+class CollectionPaymentPlan(models.Model):
+    """An agreement to pay one or many open invoices in instalments ("1,800 becomes 3 × 600").
+
+    Posted invoices are never rewritten: payments reconcile with them as usual, and the plan
+    compares what was paid since it started with what was due by each instalment date.
+    """
+
+    _name = "collection.payment.plan"
+    _description = "Payment Plan"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        required=True, readonly=True, copy=False, default=lambda self: self.env._("New")
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, tracking=True, check_company=True
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    currency_id = fields.Many2one(
+        "res.currency", required=True, default=lambda self: self.env.company.currency_id
+    )
+    move_ids = fields.Many2many(
+        "account.move",
+        "collection_payment_plan_move_rel",
+        string="Invoices",
+        check_company=True,
+        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
+        " ('payment_state', 'in', ('not_paid', 'partial')),"
+        " ('commercial_partner_id', '=', partner_id), ('currency_id', '=', currency_id)]",
+    )
+    amount_total = fields.Monetary(
+        string="Amount",
+        compute="_compute_amount_total",
+        store=True,
+        readonly=False,
+        help="What the plan covers: the open amount of its invoices when it was set up.",
+    )
+    down_payment = fields.Monetary()
+    installment_count = fields.Integer(string="Instalments", default=3)
+    frequency = fields.Selection(
+        [("weekly", "Weekly"), ("monthly", "Monthly"), ("custom", "Custom Dates")],
+        default="monthly",
+        required=True,
+    )
+    first_date = fields.Date(string="First Instalment", default=fields.Date.context_today)
+    grace_days = fields.Integer(default=5, help="Days after an instalment before it is missed.")
+    reminder_days = fields.Integer(
+        default=3, help="Days before each instalment when the customer is reminded."
+    )
+    pause_fees = fields.Boolean(
+        string="No Late Fees While on Schedule",
+        default=True,
+        help="While the plan runs on schedule, its invoices get no late fees.",
+    )
+    installment_ids = fields.One2many(
+        "collection.payment.plan.installment", "plan_id", string="Schedule", copy=True
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("proposed", "Proposed"),
+            ("accepted", "Accepted"),
+            ("running", "Running"),
+            ("completed", "Completed"),
+            ("broken", "Broken"),
+            ("cancel", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        tracking=True,
+    )
+    accepted_date = fields.Date(readonly=True, copy=False)
+    residual_at_start = fields.Monetary(
+        readonly=True,
+        copy=False,
+        help="Open amount of the invoices when the plan was accepted: what is paid since "
+        "counts towards the instalments.",
+    )
+    amount_paid = fields.Monetary(compute="_compute_progress", string="Paid")
+    amount_due_today = fields.Monetary(
+        compute="_compute_progress",
+        string="Due by Today",
+        help="What the schedule says should have been paid by today.",
+    )
+    next_installment_date = fields.Date(compute="_compute_progress")
+
+    @api.depends("move_ids.amount_residual", "state")
+    def _compute_amount_total(self):
+        for plan in self:
+            if plan.state == "draft":
+                plan.amount_total = sum(plan.move_ids.mapped("amount_residual"))
+
+    @api.depends("installment_ids.state", "installment_ids.paid_amount", "move_ids.amount_residual")
+    def _compute_progress(self):
+        today = fields.Date.context_today(self)
+        for plan in self:
+            plan.amount_paid = plan._paid_since_start()
+            plan.amount_due_today = sum(
+                plan.installment_ids.filtered(lambda i: i.date <= today).mapped("amount")
+            )
+            upcoming = plan.installment_ids.filtered(lambda i: i.state != "paid").sorted("date")
+            plan.next_installment_date = upcoming[:1].date
+
+    @api.constrains("installment_count", "down_payment", "amount_total", "grace_days")
+    def _check_figures(self):
+        for plan in self:
+            if plan.installment_count < 1:
+                raise ValidationError(self.env._("A payment plan has at least one instalment."))
+            if plan.down_payment < 0 or plan.down_payment >= plan.amount_total > 0:
+                raise ValidationError(
+                    self.env._("The down payment must be less than the amount of the plan.")
+                )
+            if plan.grace_days < 0:
+                raise ValidationError(self.env._("Grace days cannot be negative."))
+
+    @api.constrains("move_ids", "partner_id", "currency_id")
+    def _check_invoices(self):
+        for plan in self:
+            wrong = plan.move_ids.filtered(
+                lambda m, p=plan: m.commercial_partner_id != p.partner_id.commercial_partner_id
+                or m.currency_id != p.currency_id
+                or m.move_type != "out_invoice"
+                or m.state != "posted"
+            )
+            if wrong:
+                raise ValidationError(
+                    self.env._(
+                        "A payment plan covers posted invoices of its customer in its currency: "
+                        "%(invoices)s cannot be in it.",
+                        invoices=", ".join(wrong.mapped("display_name")),
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", self.env._("New")) == self.env._("New"):
+                vals["name"] = self.env["ir.sequence"].next_by_code("collection.payment.plan")
+        return super().create(vals_list)
+
+    # ------------------------------------------------------------------
+    # Buttons
+    # ------------------------------------------------------------------
+
+    def action_compute_schedule(self):
+        """(Re)build the instalments: down payment first, then equal parts, the last one
+        absorbing the rounding."""
+        for plan in self:
+            if plan.state not in ("draft", "proposed"):
+                raise UserError(self.env._("The schedule of an accepted plan cannot change."))
+            if plan.amount_total <= 0:
+                raise UserError(self.env._("Choose the open invoices the plan covers."))
+            plan.installment_ids = [fields.Command.clear()] + [
+                fields.Command.create(vals) for vals in plan._prepare_installment_vals()
+            ]
+        return True
+
+    def action_propose(self):
+        for plan in self:
+            plan._check_ready()
+            plan.state = "proposed"
+            template = self.env.ref("collection_followup.mail_template_payment_plan_proposed")
+            plan.with_context(mail_notify_force_send=False).message_post_with_source(
+                template, subtype_xmlid="mail.mt_comment"
+            )
+        return True
+
+    def action_accept(self):
+        """Accepted (by the accountant, or the customer in the portal): the schedule is in force
+        and the plan's invoices are paused from escalation."""
+        today = fields.Date.context_today(self)
+        for plan in self:
+            if plan.state not in ("draft", "proposed"):
+                raise UserError(self.env._("Only a draft or proposed plan can be accepted."))
+            plan._check_ready()
+            plan.write(
+                {
+                    "state": "running" if plan.installment_ids[:1].date <= today else "accepted",
+                    "accepted_date": today,
+                    "residual_at_start": plan._open_amount(),
+                }
+            )
+            plan.message_post(body=self.env._("Payment plan accepted."))
+        return True
+
+    def action_cancel(self):
+        self.filtered(lambda p: p.state not in ("completed", "broken")).state = "cancel"
+        return True
+
+    def action_draft(self):
+        self.filtered(lambda p: p.state in ("proposed", "cancel")).state = "draft"
+        return True
+
+    # ------------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------------
+
+    def _check_ready(self):
+        self.ensure_one()
+        if not self.installment_ids:
+            raise UserError(self.env._("Compute the schedule of %(plan)s first.", plan=self.name))
+        scheduled = self.currency_id.round(sum(self.installment_ids.mapped("amount")))
+        if self.currency_id.compare_amounts(scheduled, self.amount_total):
+            raise UserError(
+                self.env._(
+                    "The instalments of %(plan)s add up to %(scheduled)s, not %(total)s.",
+                    plan=self.name,
+                    scheduled=tools.format_amount(self.env, scheduled, self.currency_id),
+                    total=tools.format_amount(self.env, self.amount_total, self.currency_id),
+                )
+            )
+
+    def _prepare_installment_vals(self):
+        self.ensure_one()
+        digits = self.currency_id.decimal_places
+        vals = []
+        first = self.first_date or fields.Date.context_today(self)
+        rest = self.amount_total - self.down_payment
+        offset = 1 if self.down_payment else 0
+        if offset:
+            vals.append({"date": first, "amount": self.down_payment, "is_down_payment": True})
+        if self.frequency == "custom":
+            custom = self.installment_ids.filtered(lambda i: not i.is_down_payment).mapped("date")
+            dates = schedule_dates(first, self.installment_count, "custom", custom)
+        else:
+            count = self.installment_count + offset
+            dates = schedule_dates(first, count, self.frequency)[offset:]
+        amounts = split_evenly(rest, self.installment_count, digits)
+        vals += [{"date": d, "amount": a} for d, a in zip(dates, amounts, strict=True)]
+        return vals
+
+    def _open_amount(self):
+        self.ensure_one()
+        return sum(self.move_ids.mapped("amount_residual"))
+
+    def _paid_since_start(self):
+        self.ensure_one()
+        if self.state not in ("accepted", "running", "completed", "broken"):
+            return 0.0
+        return max(self.residual_at_start - self._open_amount(), 0.0)
+
+    def _statuses(self, today=None):
+        self.ensure_one()
+        today = today or fields.Date.context_today(self)
+        installments = self.installment_ids.sorted(lambda i: (i.date, i.id))
+        statuses = adherence(
+            [(i.date, i.amount) for i in installments],
+            self._paid_since_start(),
+            today,
+            self.grace_days,
+        )
+        return list(zip(installments, statuses, strict=True))
+
+    @api.model
+    def _cron_check_payment_plans(self):
+        """Daily: start accepted plans, complete paid ones, break those with a missed
+        instalment (the customer is told and follow-up resumes), remind of the next one."""
+        today = fields.Date.context_today(self)
+        plans = self.search([("state", "in", ACTIVE_STATES)])
+        for plan in plans:
+            statuses = plan._statuses(today)
+            if all(status.state == "paid" for _inst, status in statuses):
+                plan.state = "completed"
+                plan.message_post(body=self.env._("Payment plan completed: every instalment paid."))
+            elif any(status.state == "missed" for _inst, status in statuses):
+                plan._break()
+            elif plan.state == "accepted" and statuses[0][0].date <= today:
+                plan.state = "running"
+        plans.filtered(lambda p: p.state in ACTIVE_STATES)._send_installment_reminders(today)
+
+    def _break(self):
+        self.ensure_one()
+        self.state = "broken"
+        template = self.env.ref("collection_followup.mail_template_payment_plan_broken")
+        self.with_context(mail_notify_force_send=False).message_post_with_source(
+            template, subtype_xmlid="mail.mt_comment"
+        )
+
+    def _send_installment_reminders(self, today):
+        template = self.env.ref("collection_followup.mail_template_payment_plan_reminder")
+        for plan in self:
+            for installment, status in plan._statuses(today):
+                days_before = (installment.date - today).days
+                if (
+                    status.state in ("due", "partial")
+                    and 0 <= days_before <= plan.reminder_days
+                    and not installment.reminder_sent
+                ):
+                    installment._send_reminder(template, status)
+
+    def _installment_pay_link(self, amount):
+        """A link to pay ``amount`` on the plan's oldest open invoice in the portal.
+
+        The same link as Odoo's payment link wizard for an invoice (its portal page with the
+        amount and a payment token signed over the invoice and the amount). The wizard signs
+        with the HTTP request's environment, which a scheduled action does not have, so the
+        token is signed here with the same key and values (payment/utils.py).
+        """
+        self.ensure_one()
+        invoice = self.move_ids.filtered(lambda m: m.amount_residual > 0).sorted(
+            lambda m: (m.invoice_date_due or m.date, m.id)
+        )[:1]
+        if not invoice:
+            return ""
+        amount = min(amount, invoice.amount_residual)
+        token = tools.hmac(self.env(su=True), "generate_access_token", f"{invoice.id}|{amount}")
+        query = url_encode(
+            {"move_id": invoice.id, "amount": amount, "payment_token": token, "payment": True}
+        )
+        return invoice.get_base_url() + invoice.get_portal_url(
+            query_string=f"&{query}", anchor="portal_pay"
+        )
+
+
+class CollectionPaymentPlanInstallment(models.Model):
+    _name = "collection.payment.plan.installment"
+    _description = "Payment Plan Instalment"
+    _order = "plan_id, date, id"
+
+    plan_id = fields.Many2one(
+        "collection.payment.plan", required=True, ondelete="cascade", index=True
+    )
+    partner_id = fields.Many2one(related="plan_id.partner_id", store=True)
+    company_id = fields.Many2one(related="plan_id.company_id", store=True)
+    currency_id = fields.Many2one(related="plan_id.currency_id")
+    date = fields.Date(required=True)
+    amount = fields.Monetary(required=True)
+    is_down_payment = fields.Boolean(string="Down Payment")
+    paid_amount = fields.Monetary(compute="_compute_status")
+    state = fields.Selection(
+        [
+            ("due", "To Pay"),
+            ("partial", "Partly Paid"),
+            ("paid", "Paid"),
+            ("late", "Late"),
+            ("missed", "Missed"),
+        ],
+        compute="_compute_status",
+    )
+    reminder_sent = fields.Boolean(readonly=True, copy=False)
+
+    @api.constrains("amount")
+    def _check_amount(self):
+        if any(installment.amount <= 0 for installment in self):
+            raise ValidationError(self.env._("An instalment must be a positive amount."))
+
+    @api.depends("plan_id.installment_ids.amount", "plan_id.move_ids.amount_residual")
+    def _compute_status(self):
+        for plan in self.plan_id:
+            for installment, status in plan._statuses():
+                if installment in self:
+                    installment.paid_amount = status.paid
+                    installment.state = status.state
+
+    def _send_reminder(self, template, status):
+        self.ensure_one()
+        plan = self.plan_id
+        link = plan._installment_pay_link(self.amount - status.paid)
+        plan.with_context(
+            mail_notify_force_send=False,
+            collection_installment=self,
+            collection_amount_due=self.amount - status.paid,
+            collection_pay_link=link,
+        ).message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+        self.reminder_sent = True

@@ -1,0 +1,45 @@
+from odoo.tests import tagged
+
+from .common import CollectionFollowupCommon
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupLanguages(CollectionFollowupCommon):
+    """Reminders in the customer's language; default levels named in every installed one."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for lang in ("fa_IR", "ar_001"):
+            cls.env["res.lang"]._activate_lang(lang)
+        cls.env["ir.module.module"]._load_module_terms(
+            ["collection_followup"], ["fa_IR", "ar_001"], overwrite=True
+        )
+
+    def test_persian_customer_gets_a_persian_reminder(self):
+        customer = self._create_customer("نساجی آزاده", "hesabdari@azadeh.example", lang="fa_IR")
+        invoice = self._create_invoice(customer, 980.0, "2026-01-01", due_date="2026-01-01")
+        _actions, mails = self._run("2026-01-05")
+        mail = self._mails_to(mails, customer)
+        self.assertEqual(mail.subject, "یادآوری پرداخت")
+        body = str(mail.body_html)
+        self.assertIn("روز تأخیر", body)
+        self.assertIn("جمع مبالغ معوق:", body)
+        self.assertIn(invoice.name, body)
+        self.assertNotIn("days late", body)
+
+    def test_arabic_and_english_customers_in_the_same_run(self):
+        arabic = self._create_customer("دار الرياض", "finance@riyadh.example", lang="ar_001")
+        for partner in (arabic, self.customer):
+            self._create_invoice(partner, 100.0, "2026-01-01", due_date="2026-01-01")
+        _actions, mails = self._run("2026-01-05")
+        self.assertEqual(self._mails_to(mails, arabic).subject, "تذكير بالسداد")
+        self.assertEqual(self._mails_to(mails, self.customer).subject, "Payment reminder")
+
+    def test_new_company_levels_named_in_every_installed_language(self):
+        company = self.env["res.company"].create({"name": "Tehran Branch"})
+        levels = company.collection_policy_id.level_ids.sorted("delay")
+        self.assertEqual(levels.with_context(lang="en_US")[1].name, "Gentle reminder")
+        self.assertEqual(levels.with_context(lang="fa_IR")[1].name, "یادآوری محترمانه")
+        self.assertEqual(levels.with_context(lang="ar_001")[3].name, "مطالبة رسمية")
+        self.assertNotIn("Despite", str(levels.with_context(lang="fa_IR")[2].letter_text))

@@ -1,0 +1,172 @@
+from freezegun import freeze_time
+
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import tagged
+
+from .common import CollectionFollowupCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentPlan(CollectionFollowupCommon):
+    """1,800 becomes 3 × 600: schedule, adherence, pause of the follow-up, broken plans."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.invoice_a = cls._create_invoice(cls.customer, 1000.0, "2026-01-01", "2026-01-01")
+        cls.invoice_b = cls._create_invoice(cls.customer, 800.0, "2026-01-10", "2026-01-10")
+
+    def _plan(self, invoices=None, **values):
+        plan = self.env["collection.payment.plan"].create(
+            {
+                "partner_id": self.customer.id,
+                "move_ids": [(6, 0, (invoices or self.invoice_a | self.invoice_b).ids)],
+                "installment_count": 3,
+                "frequency": "monthly",
+                "first_date": "2026-02-01",
+                **values,
+            }
+        )
+        plan.action_compute_schedule()
+        return plan
+
+    def _schedule(self, plan):
+        return [(str(i.date), i.amount) for i in plan.installment_ids.sorted("date")]
+
+    def test_schedule_even_split_and_rounding(self):
+        plan = self._plan()
+        self.assertEqual(plan.amount_total, 1800.0)
+        self.assertTrue(plan.name.startswith("PLAN/"))
+        self.assertEqual(
+            self._schedule(plan),
+            [("2026-02-01", 600.0), ("2026-03-01", 600.0), ("2026-04-01", 600.0)],
+        )
+        odd = self._plan(invoices=self.invoice_a, frequency="weekly")
+        self.assertEqual(
+            self._schedule(odd),
+            [("2026-02-01", 333.33), ("2026-02-08", 333.33), ("2026-02-15", 333.34)],
+        )
+
+    def test_down_payment_then_instalments(self):
+        plan = self._plan(down_payment=300.0)
+        self.assertEqual(
+            self._schedule(plan),
+            [
+                ("2026-02-01", 300.0),
+                ("2026-03-01", 500.0),
+                ("2026-04-01", 500.0),
+                ("2026-05-01", 500.0),
+            ],
+        )
+        self.assertTrue(plan.installment_ids.sorted("date")[0].is_down_payment)
+
+    def test_only_the_customers_open_invoices_in_its_currency(self):
+        foreign = self._create_invoice(self.other_customer, 50.0, "2026-01-01", "2026-01-01")
+        with self.assertRaisesRegex(ValidationError, "cannot be in it"):
+            self._plan(invoices=self.invoice_a | foreign)
+
+    def test_edited_schedule_must_add_up(self):
+        plan = self._plan()
+        plan.installment_ids.sorted("date")[0].amount = 500.0
+        with self.assertRaisesRegex(UserError, "add up to \\$\xa01,700.00, not \\$\xa01,800.00"):
+            plan.action_accept()
+
+    def test_proposal_email_lists_the_schedule(self):
+        plan = self._plan()
+        with self.mock_mail_gateway():
+            plan.action_propose()
+            mail = self._new_mails
+        self.assertEqual(plan.state, "proposed")
+        self.assertEqual(mail.recipient_ids, self.customer)
+        self.assertIn("in the following instalments", str(mail.body_html))
+        self.assertEqual(str(mail.body_html).count("$&nbsp;600.00"), 3)
+
+    def test_plan_pauses_the_follow_up_of_its_invoices_only(self):
+        outside = self._create_invoice(self.customer, 90.0, "2026-01-01", "2026-01-01")
+        plan = self._plan(invoices=self.invoice_a | self.invoice_b)
+        with freeze_time("2026-01-20"):
+            plan.action_accept()
+        self.assertEqual(plan.state, "accepted")
+        self.assertEqual(plan.residual_at_start, 1800.0)
+        actions, mails = self._run("2026-01-25")
+        body = str(self._mails_to(mails, self.customer).body_html)
+        self.assertIn(outside.name, body)
+        self.assertNotIn(self.invoice_a.name, body)
+        self.assertEqual(actions.filtered(lambda a: a.channel == "email").amount_due, 90.0)
+
+    def test_plan_kept_to_the_end(self):
+        plan = self._plan()
+        plan.action_accept()
+        payments = {
+            "2026-02-01": [(self.invoice_a, 600.0)],
+            "2026-03-01": [(self.invoice_a, 400.0), (self.invoice_b, 200.0)],
+            "2026-04-01": [(self.invoice_b, 600.0)],
+        }
+        for day, allocations in payments.items():
+            for invoice, amount in allocations:
+                self._pay(invoice, amount, day)
+            with freeze_time(day), self.mock_mail_gateway():
+                self.env["collection.payment.plan"]._cron_check_payment_plans()
+            plan.invalidate_recordset()
+            if day != "2026-04-01":
+                self.assertEqual(plan.state, "running", day)
+        with freeze_time("2026-04-01"):
+            plan.invalidate_recordset()
+            self.assertEqual(plan.amount_paid, 1800.0)
+            self.assertEqual(plan.installment_ids.mapped("state"), ["paid"] * 3)
+        self.assertEqual(plan.state, "completed")
+        actions, _mails = self._run("2026-04-02")
+        self.assertFalse(actions.filtered(lambda a: a.partner_id == self.customer))
+
+    def test_missed_instalment_breaks_the_plan_and_follow_up_resumes(self):
+        plan = self._plan(grace_days=5)
+        with freeze_time("2026-01-20"):
+            plan.action_accept()
+        self._run("2026-01-25")  # nothing for the paused invoices
+        self.assertFalse(self.customer.collection_last_level_id)
+        self._pay(self.invoice_a, 600.0, "2026-02-01")
+        with freeze_time("2026-03-06"), self.mock_mail_gateway():  # 2nd instalment in grace
+            self.env["collection.payment.plan"]._cron_check_payment_plans()
+            plan.invalidate_recordset()
+            self.assertEqual(plan.state, "running")
+            self.assertEqual(
+                [i.state for i in plan.installment_ids.sorted("date")], ["paid", "late", "due"]
+            )
+        with freeze_time("2026-03-07"), self.mock_mail_gateway():
+            self.env["collection.payment.plan"]._cron_check_payment_plans()
+            mails = self._new_mails
+        self.assertEqual(plan.state, "broken")
+        self.assertEqual(mails.subject, f"Your payment plan {plan.name} has ended")
+        self.assertEqual(mails.recipient_ids, self.customer)
+        # The items are 65 days late: the follow-up resumes straight at the formal demand.
+        actions, mails = self._run("2026-03-07")
+        email = actions.filtered(lambda a: a.channel == "email")
+        self.assertEqual(email.level_id, self.formal)
+        self.assertEqual(email.amount_due, 1200.0)
+
+    def test_reminder_before_each_instalment_with_a_pay_link_for_its_amount(self):
+        plan = self._plan()
+        with freeze_time("2026-01-20"):
+            plan.action_accept()
+        self._pay(self.invoice_a, 250.0, "2026-01-25")
+        with freeze_time("2026-01-28"), self.mock_mail_gateway():
+            self.env["collection.payment.plan"]._cron_check_payment_plans()
+            self.assertFalse(self._new_mails, "4 days before: too early")
+        with freeze_time("2026-01-29"), self.mock_mail_gateway():
+            self.env["collection.payment.plan"]._cron_check_payment_plans()
+            self.env["collection.payment.plan"]._cron_check_payment_plans()
+            mail = self._new_mails
+        self.assertEqual(len(mail), 1, "reminded once")
+        body = str(mail.body_html)
+        self.assertIn("$&nbsp;350.00", body, "what is left of the first instalment")
+        invoice = self.invoice_a
+        self.assertIn(f"/my/invoices/{invoice.id}?access_token={invoice.access_token}", body)
+        self.assertIn(f"move_id={invoice.id}&amp;amount=350.0&amp;payment_token=", body)
+        self.assertIn("#portal_pay", body)
+        self.assertTrue(plan.installment_ids.sorted("date")[0].reminder_sent)
+
+    def test_accepted_schedule_is_frozen(self):
+        plan = self._plan()
+        plan.action_accept()
+        with self.assertRaisesRegex(UserError, "cannot change"):
+            plan.action_compute_schedule()
