@@ -3,8 +3,6 @@ import logging
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 
-from odoo.addons.phone_validation.tools.phone_validation import phone_format
-
 _logger = logging.getLogger(__name__)
 
 CHANNELS = [
@@ -177,8 +175,7 @@ class CollectionFollowupAction(models.Model):
         return self
 
     def _recipient(self):
-        partner = self.partner_id
-        return partner.browse(partner.address_get(["invoice"])["invoice"])
+        return self.partner_id._collection_recipient()
 
     def _execute_email(self, decision):
         recipient = self._recipient()
@@ -215,7 +212,9 @@ class CollectionFollowupAction(models.Model):
 
     def _execute_sms(self, decision):
         recipient = self._recipient()
-        number = self._sms_number(recipient)
+        number = recipient._collection_e164(
+            self.partner_id.country_id or self.company_id.country_id
+        )
         partner = self.partner_id.sudo()
         body = self.level_id.sms_template_id._render_field(
             "body", partner.ids, compute_lang=True, add_context=decision.render_context()
@@ -235,26 +234,6 @@ class CollectionFollowupAction(models.Model):
             "mail_message_id": message.id,
             "sms_id": notification.sms_id_int,
         }
-
-    def _sms_number(self, recipient):
-        """The recipient's mobile (else phone) in E.164, or a clear error."""
-        raw = recipient.mobile or recipient.phone
-        if not raw:
-            raise UserError(
-                self.env._("%(customer)s has no mobile number.", customer=recipient.display_name)
-            )
-        country = recipient.country_id or self.partner_id.country_id or self.company_id.country_id
-        try:
-            return phone_format(raw, country.code, country.phone_code, force_format="E164")
-        except UserError as error:
-            raise UserError(
-                self.env._(
-                    "The mobile number %(number)s of %(customer)s is not valid (%(reason)s).",
-                    number=raw,
-                    customer=recipient.display_name,
-                    reason=error,
-                )
-            ) from error
 
     def _execute_letter(self, decision):
         report = self.env.ref("collection_followup.action_report_followup_letter")

@@ -367,13 +367,36 @@ class CollectionPaymentPlanInstallment(models.Model):
                     installment.state = status.state
 
     def _send_reminder(self, template, status):
+        """Email and SMS the customer before the instalment, with a link to pay what is left
+        of it. A customer without a valid mobile gets the email, and the plan says why not
+        the SMS."""
         self.ensure_one()
         plan = self.plan_id
-        link = plan._installment_pay_link(self.amount - status.paid)
-        plan.with_context(
+        amount_due = self.amount - status.paid
+        link = plan._installment_pay_link(amount_due)
+        plan = plan.with_context(
             mail_notify_force_send=False,
             collection_installment=self,
-            collection_amount_due=self.amount - status.paid,
+            collection_amount_due=amount_due,
             collection_pay_link=link,
-        ).message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+        )
+        plan.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+        recipient = plan.partner_id._collection_recipient()
+        try:
+            number = recipient._collection_e164(plan.company_id.country_id)
+        except UserError as error:
+            plan.message_post(
+                body=self.env._("Instalment reminder not sent by SMS: %(error)s", error=error)
+            )
+        else:
+            sms_template = self.env.ref("collection_followup.sms_template_payment_plan_reminder")
+            body = sms_template.with_context(**plan.env.context)._render_field(
+                "body", plan.ids, compute_lang=True
+            )[plan.id]
+            plan._message_sms(
+                body,
+                partner_ids=recipient.ids,
+                sms_pid_to_number={recipient.id: number},
+                put_in_queue=True,
+            )
         self.reminder_sent = True

@@ -6,6 +6,8 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from odoo.addons.phone_validation.tools.phone_validation import phone_format
+
 from ..tools.followup_logic import Item, build_situation, decide, item_level
 
 _logger = logging.getLogger(__name__)
@@ -226,6 +228,33 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Decision phase: what each customer gets today, without sending anything
     # ------------------------------------------------------------------
+
+    def _collection_recipient(self):
+        """Who receives this customer's reminders: its invoice address, else itself."""
+        self.ensure_one()
+        return self.browse(self.address_get(["invoice"])["invoice"])
+
+    def _collection_e164(self, fallback_country):
+        """This contact's mobile (else phone) in E.164, read in its country (else
+        ``fallback_country``), or a UserError that says what is wrong."""
+        self.ensure_one()
+        raw = self.mobile or self.phone
+        if not raw:
+            raise UserError(
+                self.env._("%(customer)s has no mobile number.", customer=self.display_name)
+            )
+        country = self.country_id or fallback_country
+        try:
+            return phone_format(raw, country.code, country.phone_code, force_format="E164")
+        except UserError as error:
+            raise UserError(
+                self.env._(
+                    "The mobile number %(number)s of %(customer)s is not valid (%(reason)s).",
+                    number=raw,
+                    customer=self.display_name,
+                    reason=error,
+                )
+            ) from error
 
     def _collection_collector(self):
         """The user who calls this customer."""

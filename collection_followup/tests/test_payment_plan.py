@@ -145,6 +145,7 @@ class TestPaymentPlan(CollectionFollowupCommon):
         self.assertEqual(email.amount_due, 1200.0)
 
     def test_reminder_before_each_instalment_with_a_pay_link_for_its_amount(self):
+        self.customer.write({"mobile": "(617) 555-0142", "country_id": self.env.ref("base.us").id})
         plan = self._plan()
         with freeze_time("2026-01-20"):
             plan.action_accept()
@@ -164,6 +165,25 @@ class TestPaymentPlan(CollectionFollowupCommon):
         self.assertIn(f"move_id={invoice.id}&amp;amount=350.0&amp;payment_token=", body)
         self.assertIn("#portal_pay", body)
         self.assertTrue(plan.installment_ids.sorted("date")[0].reminder_sent)
+        sms = self.env["sms.sms"].search(
+            [("mail_message_id.res_id", "=", plan.id), ("mail_message_id.model", "=", plan._name)]
+        )
+        self.assertEqual(sms.number, "+16175550142")
+        self.assertEqual(sms.state, "outgoing")
+        self.assertIn("instalment of $\xa0350.00 due 02/01/2026", sms.body)
+        self.assertIn(f"move_id={invoice.id}&amount=350.0&payment_token=", sms.body)
+
+    def test_instalment_reminder_without_mobile_says_why_no_sms(self):
+        plan = self._plan()
+        with freeze_time("2026-01-20"):
+            plan.action_accept()
+        with freeze_time("2026-01-30"), self.mock_mail_gateway():
+            self.env["collection.payment.plan"]._cron_check_payment_plans()
+            self.assertEqual(len(self._new_mails), 1, "the email still goes")
+        self.assertIn(
+            "Instalment reminder not sent by SMS: Northwind Traders has no mobile number.",
+            plan.message_ids.mapped("body")[0],
+        )
 
     def test_accepted_schedule_is_frozen(self):
         plan = self._plan()
