@@ -24,6 +24,7 @@
         "views/res_config_settings_views.xml",
         "views/collection_followup_wizard_views.xml",
         "views/collection_plan_views.xml",
+        "views/collection_promise_dispute_views.xml",
         "views/collection_menus.xml",
     ],
     "demo": [

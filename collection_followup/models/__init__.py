@@ -8,3 +8,5 @@ from . import account_move
 from . import account_move_line
 from . import collection_billing_plan
 from . import collection_payment_plan
+from . import collection_promise
+from . import collection_dispute

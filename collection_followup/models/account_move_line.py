@@ -5,9 +5,13 @@ class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
 
     def reconcile(self):
-        """Paying the overdue items lifts the customer's credit hold at once."""
+        """Paying the overdue items lifts the customer's credit hold and marks promises kept at
+        once."""
         result = super().reconcile()
         receivables = self.filtered(lambda line: line.account_type == "asset_receivable")
+        self.env["collection.promise"].search(
+            [("state", "=", "open"), ("move_ids", "in", receivables.move_id.ids)]
+        )._check_kept()
         for company, lines in receivables.grouped("company_id").items():
             partners = lines.partner_id.commercial_partner_id.with_company(company).filtered(
                 "collection_on_hold"

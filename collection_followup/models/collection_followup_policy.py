@@ -33,7 +33,9 @@ class CollectionFollowupPolicy(models.Model):
 
     @api.model
     def _cron_run_followup(self, batch_size=500):
-        """Daily follow-up run, for every company, in batches reported to the scheduler."""
+        """Daily follow-up run, for every company, in batches reported to the scheduler.
+        Promises are checked first, so that a broken one resumes the follow-up tonight."""
+        self.env["collection.promise"]._cron_check_promises()
         self.env["res.partner"]._collection_run_followup(self._run_companies(), limit=batch_size)
 
     @api.model

@@ -38,6 +38,11 @@ class ResCompany(models.Model):
         string="Default Collector",
         help="Who gets the phone-call activities of customers without a collector or salesperson.",
     )
+    collection_promise_grace_days = fields.Integer(
+        string="Promise Grace Days",
+        default=3,
+        help="Days after a promised payment date before the promise counts as broken.",
+    )
     collection_hold_mode = fields.Selection(
         [("warn", "Warn"), ("block", "Block")],
         string="Invoicing Customers on Hold",

@@ -21,6 +21,9 @@ class ResConfigSettings(models.TransientModel):
     collection_responsible_id = fields.Many2one(
         related="company_id.collection_responsible_id", readonly=False
     )
+    collection_promise_grace_days = fields.Integer(
+        related="company_id.collection_promise_grace_days", readonly=False
+    )
     collection_hold_mode = fields.Selection(
         related="company_id.collection_hold_mode", readonly=False
     )

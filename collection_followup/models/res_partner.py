@@ -1,6 +1,7 @@
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
@@ -145,6 +146,13 @@ class ResPartner(models.Model):
         "collection.followup.action", "partner_id", string="Follow-up Actions"
     )
     collection_action_count = fields.Integer(compute="_compute_collection_action_count")
+    collection_promise_ids = fields.One2many("collection.promise", "partner_id")
+    collection_broken_promise_count = fields.Integer(
+        compute="_compute_collection_behaviour", string="Broken Promises"
+    )
+    collection_open_dispute_count = fields.Integer(
+        compute="_compute_collection_behaviour", string="Open Disputes"
+    )
 
     # ------------------------------------------------------------------
     # Computes
@@ -174,6 +182,25 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.collection_action_count = counts.get(partner, 0)
+
+    def _compute_collection_behaviour(self):
+        broken = dict(
+            self.env["collection.promise"]._read_group(
+                [("partner_id", "in", self.ids), ("state", "=", "broken")],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        disputes = dict(
+            self.env["collection.dispute"]._read_group(
+                [("partner_id", "in", self.ids), ("state", "=", "open")],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.collection_broken_promise_count = broken.get(partner, 0)
+            partner.collection_open_dispute_count = disputes.get(partner, 0)
 
     def _collection_search_computed(self, field_name, operator, value):
         """Search on a computed follow-up figure of the current company's customers."""
@@ -270,8 +297,8 @@ class ResPartner(models.Model):
         """Open receivable lines of the company, per commercial partner, in one query.
 
         Returns ``{commercial_partner_id: [(line_id, due_date, amount_residual), ...]}``,
-        amounts in company currency. Lines of invoices whose payment is blocked, and of invoices
-        in a payment plan that is in force, are left out.
+        amounts in company currency. Lines of invoices whose payment is blocked, of invoices in
+        a payment plan that is in force, and of disputed invoices are left out.
         """
         if partner_ids is not None and not partner_ids:
             return {}
@@ -290,6 +317,7 @@ class ResPartner(models.Model):
         self.env["account.account"].flush_model(["account_type"])
         self.env["account.move"].flush_model(["payment_state"])
         self.env["collection.payment.plan"].flush_model(["state", "move_ids"])
+        self.env["collection.dispute"].flush_model(["state", "move_id"])
         self.flush_model(["commercial_partner_id"])
         partner_filter = (
             SQL("AND partner.commercial_partner_id IN %s", tuple(partner_ids))
@@ -318,6 +346,11 @@ class ResPartner(models.Model):
                             ON plan.id = plan_move.collection_payment_plan_id
                          WHERE plan_move.account_move_id = move.id
                            AND plan.state IN ('accepted', 'running'))
+                   AND NOT EXISTS (
+                        SELECT 1
+                          FROM collection_dispute dispute
+                         WHERE dispute.move_id = move.id
+                           AND dispute.state = 'open')
                    %(partner_filter)s
                 """,
                 company=company.id,
@@ -353,6 +386,17 @@ class ResPartner(models.Model):
             "step_by_step": not company.collection_skip_levels,
             "min_gap_days": company.collection_min_days_between,
         }
+        paused = dict(
+            self.env["collection.promise"]._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("state", "=", "open"),
+                    ("pause_until", ">=", today),
+                ],
+                ["partner_id"],
+                ["pause_until:max"],
+            )
+        )
         Line = self.env["account.move.line"]
         tables = {}  # policy -> (levels in escalation order, their delays)
         decisions = {}
@@ -375,6 +419,10 @@ class ResPartner(models.Model):
                 last_sent_date=partner.collection_last_date,
                 **settings,
             )
+            if action == "send" and partner in paused:
+                # A promise to pay stands: nothing until its date and grace days have passed.
+                action, next_date = "wait", paused[partner] + timedelta(days=1)
+                index = levels.ids.index(last.id) if last in levels else None
             listed_ids = [
                 item.key
                 for item, _amount in situation.open_items

@@ -1,2 +1,3 @@
 from . import followup_logic
 from . import plan_logic
+from . import late_fee_logic
