@@ -25,6 +25,7 @@
         "views/collection_followup_wizard_views.xml",
         "views/collection_plan_views.xml",
         "views/collection_promise_dispute_views.xml",
+        "views/portal_templates.xml",
         "views/collection_menus.xml",
     ],
     "demo": [

@@ -43,6 +43,11 @@ class ResCompany(models.Model):
         default=3,
         help="Days after a promised payment date before the promise counts as broken.",
     )
+    collection_link_validity_days = fields.Integer(
+        string="Collections Link Validity",
+        default=30,
+        help="Days a customer's collections page link (sent in reminders) stays valid.",
+    )
     collection_hold_mode = fields.Selection(
         [("warn", "Warn"), ("block", "Block")],
         string="Invoicing Customers on Hold",

@@ -24,6 +24,9 @@ class ResConfigSettings(models.TransientModel):
     collection_promise_grace_days = fields.Integer(
         related="company_id.collection_promise_grace_days", readonly=False
     )
+    collection_link_validity_days = fields.Integer(
+        related="company_id.collection_link_validity_days", readonly=False
+    )
     collection_hold_mode = fields.Selection(
         related="company_id.collection_hold_mode", readonly=False
     )

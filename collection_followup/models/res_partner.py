@@ -1,11 +1,12 @@
 import logging
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, consteq
 
 from odoo.addons.phone_validation.tools.phone_validation import phone_format
 
@@ -53,6 +54,7 @@ class FollowupDecision:
             "total_due": self.situation.total_due,
             "currency": self.company.currency_id,
             "pay_url": oldest and oldest.get_base_url() + oldest.get_portal_url() or "",
+            "collections_url": self.partner._collection_portal_url(),
         }
         lang = self.partner.lang or env.lang
         lang_env = env(context=dict(env.context, lang=lang))
@@ -144,6 +146,14 @@ class ResPartner(models.Model):
     )
     collection_action_ids = fields.One2many(
         "collection.followup.action", "partner_id", string="Follow-up Actions"
+    )
+    collection_access_token = fields.Char(
+        copy=False,
+        groups="account.group_account_invoice",
+        help="Secret of the customer's collections page link (sent in reminders).",
+    )
+    collection_token_expiry = fields.Datetime(
+        string="Collections Link Expires", copy=False, groups="account.group_account_invoice"
     )
     collection_action_count = fields.Integer(compute="_compute_collection_action_count")
     collection_promise_ids = fields.One2many("collection.promise", "partner_id")
@@ -241,6 +251,115 @@ class ResPartner(models.Model):
             "target": "new",
             "context": {"default_partner_id": self.commercial_partner_id.id},
         }
+
+    def action_collection_revoke_link(self):
+        """Revoke the customer's collections page link; the next reminder carries a new one."""
+        self.sudo().write({"collection_access_token": False, "collection_token_expiry": False})
+        return True
+
+    def _collection_portal_url(self):
+        """The customer's collections page, reachable without login through a secret link that
+        expires after the company's validity (a new secret once expired or revoked)."""
+        self.ensure_one()
+        partner = self.commercial_partner_id.sudo()  # the secret is not readable by collectors
+        now = fields.Datetime.now()
+        if not partner.collection_access_token or partner.collection_token_expiry <= now:
+            days = self.env.company.collection_link_validity_days
+            partner.write(
+                {
+                    "collection_access_token": secrets.token_urlsafe(32),
+                    "collection_token_expiry": now + timedelta(days=days),
+                }
+            )
+        return (
+            f"{partner.get_base_url()}/collections/{partner.id}/{partner.collection_access_token}"
+        )
+
+    def _collection_check_token(self, token):
+        """Whether ``token`` opens this customer's collections page (constant-time compare)."""
+        self.ensure_one()
+        partner = self.sudo()
+        return bool(
+            token
+            and partner.collection_access_token
+            and partner.collection_token_expiry
+            and partner.collection_token_expiry > fields.Datetime.now()
+            and consteq(token, partner.collection_access_token)
+        )
+
+    def _collection_portal_sections(self):
+        """What the customer sees on its collections page: per company it owes, the items owed
+        (each instalment on its own due date), the totals, the level reached in plain words,
+        and the plans, promises and disputes in force. Call on the commercial partner, sudo-ed
+        by the controller after checking the visitor's right to see it."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT line.company_id
+                  FROM account_move_line line
+                  JOIN account_account account ON account.id = line.account_id
+                  JOIN res_partner partner ON partner.id = line.partner_id
+                 WHERE partner.commercial_partner_id = %s
+                   AND account.account_type = 'asset_receivable'
+                   AND line.parent_state = 'posted' AND NOT line.reconciled
+                """,
+                self.id,
+            )
+        )
+        companies = self.env["res.company"].browse([row[0] for row in self.env.cr.fetchall()])
+        sections = []
+        for company in companies:
+            partner = self.with_company(company)
+            decision = partner._collection_decisions(company, partner.ids).get(self.id)
+            lines = self.env["account.move.line"].browse(
+                [item.key for item, _amount in decision.situation.open_items]
+            )
+            sections.append(
+                {
+                    "company": company,
+                    "currency": company.currency_id,
+                    "situation": decision.situation,
+                    "level": decision.level
+                    if decision.action != "reset"
+                    else decision.level.browse(),
+                    "items": [
+                        {
+                            "line": line,
+                            "move": line.move_id,
+                            "due_date": line.date_maturity or line.date,
+                            "overdue": (line.date_maturity or line.date) < today,
+                            "amount": line.amount_residual_currency,
+                            "currency": line.currency_id,
+                            "url": line.move_id.get_portal_url(),
+                        }
+                        for line in lines.sorted(lambda aml: (aml.date_maturity or aml.date, aml.id))
+                    ],
+                    "plans": self.env["collection.payment.plan"].search(
+                        [
+                            ("partner_id", "=", self.id),
+                            ("company_id", "=", company.id),
+                            ("state", "in", ("accepted", "running")),
+                        ]
+                    ),
+                    "promises": self.env["collection.promise"].search(
+                        [
+                            ("partner_id", "=", self.id),
+                            ("company_id", "=", company.id),
+                            ("state", "=", "open"),
+                        ]
+                    ),
+                    "disputes": self.env["collection.dispute"].search(
+                        [
+                            ("partner_id", "=", self.id),
+                            ("company_id", "=", company.id),
+                            ("state", "=", "open"),
+                        ]
+                    ),
+                }
+            )
+        return sections
 
     def action_collection_release_hold(self):
         """Lift the credit hold by hand (a manager's decision, kept in the chatter)."""

@@ -5,3 +5,4 @@ from . import test_billing_plan
 from . import test_payment_plan
 from . import test_followup_languages
 from . import test_promise_dispute
+from . import test_portal

@@ -1,3 +1,4 @@
 from . import followup_logic
 from . import plan_logic
 from . import late_fee_logic
+from . import qr
