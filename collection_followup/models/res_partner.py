@@ -334,7 +334,9 @@ class ResPartner(models.Model):
                             "currency": line.currency_id,
                             "url": line.move_id.get_portal_url(),
                         }
-                        for line in lines.sorted(lambda aml: (aml.date_maturity or aml.date, aml.id))
+                        for line in lines.sorted(
+                            lambda aml: (aml.date_maturity or aml.date, aml.id)
+                        )
                     ],
                     "plans": self.env["collection.payment.plan"].search(
                         [
