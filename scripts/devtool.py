@@ -596,18 +596,25 @@ print("CF_RESULT " + json.dumps(out, default=str))
 """
 
 
-def run_followup_once(ctx: Ctx, db: str) -> None:
+def run_shell_script(ctx: Ctx, db: str, script: str, prefix: str, what: str) -> dict:
+    """Run ``script`` in `odoo-bin shell` on ``db``; return the JSON it prints after ``prefix``
+    (its other output is shown as it is)."""
     cmd = ctx.odoo_cmd("-d", db, "--no-http", "--log-level=warn", subcommand="shell")
-    say(f"running the follow-up once on {db}")
-    proc = subprocess.run(cmd, input=FOLLOWUP_SCRIPT, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.run(cmd, input=script, stdout=subprocess.PIPE, text=True)
     result = None
     for line in proc.stdout.splitlines():
-        if line.startswith("CF_RESULT "):
-            result = json.loads(line.removeprefix("CF_RESULT "))
+        if line.startswith(prefix):
+            result = json.loads(line.removeprefix(prefix))
         else:
             print(line)
     if proc.returncode != 0 or result is None:
-        raise ToolError(f"the follow-up run failed on {db} (exit {proc.returncode}), see above")
+        raise ToolError(f"{what} failed on {db} (exit {proc.returncode}), see above")
+    return result
+
+
+def run_followup_once(ctx: Ctx, db: str) -> None:
+    say(f"running the follow-up once on {db}")
+    result = run_shell_script(ctx, db, FOLLOWUP_SCRIPT, "CF_RESULT ", "the follow-up run")
     if not result["demo"]:
         say(f"NOTICE: {db} has no demo data; drop it (dropdb {db}) and rerun to get it")
     if "notice" in result:
@@ -651,16 +658,7 @@ def cmd_bench(args) -> int:
     else:
         subprocess.call(ctx.odoo_cmd("-d", db, "-u", MODULE, "--stop-after-init"))
     script = (REPO / "bench" / "followup_bench.py").read_text()
-    cmd = ctx.odoo_cmd("-d", db, "--no-http", "--log-level=warn", subcommand="shell")
-    proc = subprocess.run(cmd, input=script, stdout=subprocess.PIPE, text=True)
-    result = None
-    for line in proc.stdout.splitlines():
-        if line.startswith("BENCH_RESULT "):
-            result = json.loads(line.removeprefix("BENCH_RESULT "))
-        else:
-            print(line)
-    if proc.returncode != 0 or result is None:
-        raise ToolError(f"the benchmark failed on {db} (exit {proc.returncode}), see above")
+    result = run_shell_script(ctx, db, script, "BENCH_RESULT ", "the benchmark")
     width = max(map(len, result))
     for key, value in result.items():
         print(f"  {key:<{width}}  {value}")
