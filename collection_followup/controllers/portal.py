@@ -1,16 +1,21 @@
 from werkzeug.exceptions import NotFound
 
 from odoo import http
+from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
 from ..tools.qr import qr_png_data_uri
 
+MAX_PROOF_BYTES = 10 * 1024 * 1024
+MESSAGE_KEY = "collection_portal_message"
+
 
 class CollectionPortal(CustomerPortal):
     """The customer's collections page: in the portal for logged-in customers, and through the
-    secret link sent in every reminder for everyone else."""
+    secret link sent in every reminder for everyone else. The POST routes are thin: they find
+    who the visitor is, then the model validates and records what the customer says."""
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
@@ -21,34 +26,110 @@ class CollectionPortal(CustomerPortal):
             )
         return values
 
-    def _collection_page_values(self, partner_sudo, page_url):
-        return {
-            "page_name": "collections",
-            "partner": partner_sudo,
-            "sections": partner_sudo._collection_portal_sections(),
-            "page_url": page_url,
-            "qr_code": qr_png_data_uri(page_url),
-        }
+    def _collection_visitor(self, partner_id=None, token=None):
+        """``(partner_sudo, page_path, who)`` of the visitor, or NotFound. With a token: the
+        customer whose secret it is; without: the logged-in user's commercial partner."""
+        if token is not None:
+            partner_sudo = request.env["res.partner"].sudo().browse(partner_id).exists()
+            # Same answer for an unknown customer and a wrong, expired or revoked secret.
+            if not partner_sudo or not partner_sudo._collection_check_token(token):
+                raise NotFound()
+            return (
+                partner_sudo,
+                f"/collections/{partner_id}/{token}",
+                request.env._("a visitor with the link sent in the reminders"),
+            )
+        if request.env.user._is_public():
+            raise NotFound()
+        user = request.env.user
+        return user.partner_id.commercial_partner_id.sudo(), "/my/collections", user.name
+
+    def _collection_render(self, partner_sudo, page_path):
+        page_url = partner_sudo.get_base_url() + page_path
+        return request.render(
+            "collection_followup.portal_collections",
+            {
+                "page_name": "collections",
+                "partner": partner_sudo,
+                "sections": partner_sudo._collection_portal_sections(),
+                "page_url": page_url,
+                "page_path": page_path,
+                "qr_code": qr_png_data_uri(page_url),
+                "message": request.session.pop(MESSAGE_KEY, None),
+                "reasons": request.env["collection.dispute"]
+                ._fields["reason"]
+                ._description_selection(request.env),
+            },
+        )
 
     @http.route("/my/collections", type="http", auth="user", website=True)
     def portal_my_collections(self, **kwargs):
-        partner_sudo = request.env.user.partner_id.commercial_partner_id.sudo()
-        page_url = partner_sudo.get_base_url() + "/my/collections"
-        return request.render(
-            "collection_followup.portal_collections",
-            self._collection_page_values(partner_sudo, page_url),
-        )
+        partner_sudo, page_path, _who = self._collection_visitor()
+        return self._collection_render(partner_sudo, page_path)
 
     @http.route(
         "/collections/<int:partner_id>/<string:token>", type="http", auth="public", website=True
     )
     def collections_by_token(self, partner_id, token, **kwargs):
-        partner_sudo = request.env["res.partner"].sudo().browse(partner_id).exists()
-        # Same answer for an unknown customer, a wrong, expired or revoked secret: nothing leaks.
-        if not partner_sudo or not partner_sudo._collection_check_token(token):
+        partner_sudo, page_path, _who = self._collection_visitor(partner_id, token)
+        return self._collection_render(partner_sudo, page_path)
+
+    @http.route(
+        [
+            "/my/collections/say/<string:what>",
+            "/collections/<int:partner_id>/<string:token>/say/<string:what>",
+        ],
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
+    def collections_say(self, what, partner_id=None, token=None, **post):
+        """The customer promises, disputes, asks for a plan, accepts the terms or gives a
+        mobile number. CSRF-checked (Odoo's default for POST) and throttled per customer."""
+        partner_sudo, page_path, who = self._collection_visitor(partner_id, token)
+        handlers = {
+            "promise": lambda: partner_sudo._collection_portal_promise(
+                post.get("company_id"), post.get("date"), post.get("amount")
+            )
+            and request.env._("Thank you: we will not send you reminders until then."),
+            "dispute": lambda: partner_sudo._collection_portal_dispute(
+                post.get("move_id"),
+                post.get("reason"),
+                post.get("message"),
+                self._collection_uploaded_proof(),
+            )
+            and request.env._("Thank you: we will look into it and get back to you."),
+            "plan": lambda: partner_sudo._collection_portal_plan_request(
+                post.get("company_id"), post.get("installments")
+            )
+            and request.env._("Thank you: we will propose you a payment plan."),
+            "terms": lambda: partner_sudo._collection_portal_accept_terms(
+                who, request.httprequest.remote_addr
+            )
+            or request.env._("Thank you: the collection terms are accepted."),
+            "mobile": lambda: request.env._(
+                "Thank you: we will send our text messages to %(number)s.",
+                number=partner_sudo._collection_portal_mobile(post.get("mobile")),
+            ),
+        }
+        if what not in handlers:
             raise NotFound()
-        page_url = f"{partner_sudo.get_base_url()}/collections/{partner_id}/{token}"
-        return request.render(
-            "collection_followup.portal_collections",
-            self._collection_page_values(partner_sudo, page_url),
-        )
+        try:
+            partner_sudo._collection_portal_throttle()
+            with request.env.cr.savepoint():
+                message = {"type": "success", "text": handlers[what]()}
+        except (UserError, ValidationError) as error:
+            message = {"type": "danger", "text": str(error)}
+        request.session[MESSAGE_KEY] = message
+        return request.redirect(page_path)
+
+    def _collection_uploaded_proof(self):
+        files = [f for f in request.httprequest.files.getlist("proof") if f.filename]
+        proof = []
+        for upload in files[:5]:
+            content = upload.read(MAX_PROOF_BYTES + 1)
+            if len(content) > MAX_PROOF_BYTES:
+                raise UserError(request.env._("A proof file is limited to 10 MB."))
+            proof.append((upload.filename, content))
+        return proof

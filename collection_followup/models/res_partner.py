@@ -152,6 +152,15 @@ class ResPartner(models.Model):
         groups="account.group_account_invoice",
         help="Secret of the customer's collections page link (sent in reminders).",
     )
+    collection_terms_accepted_on = fields.Datetime(
+        string="Terms Accepted On", readonly=True, copy=False
+    )
+    collection_terms_accepted_ip = fields.Char(
+        string="Accepted From", readonly=True, copy=False, groups="account.group_account_invoice"
+    )
+    collection_terms_accepted_by = fields.Char(string="Accepted By", readonly=True, copy=False)
+    collection_portal_window_start = fields.Datetime(copy=False, groups="base.group_system")
+    collection_portal_post_count = fields.Integer(copy=False, groups="base.group_system")
     collection_token_expiry = fields.Datetime(
         string="Collections Link Expires", copy=False, groups="account.group_account_invoice"
     )
@@ -362,6 +371,137 @@ class ResPartner(models.Model):
                 }
             )
         return sections
+
+    # ------------------------------------------------------------------
+    # What the customer says on its collections page (called sudo-ed by the portal controller
+    # after it checked who the visitor is; every value is validated here)
+    # ------------------------------------------------------------------
+
+    PORTAL_POSTS_PER_WINDOW = 10
+    PORTAL_WINDOW = timedelta(minutes=10)
+
+    def _collection_portal_throttle(self):
+        """At most PORTAL_POSTS_PER_WINDOW statements per customer every ten minutes."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        start = self.collection_portal_window_start
+        if not start or now - start > self.PORTAL_WINDOW:
+            self.write({"collection_portal_window_start": now, "collection_portal_post_count": 1})
+            return
+        if self.collection_portal_post_count >= self.PORTAL_POSTS_PER_WINDOW:
+            raise UserError(self.env._("Too many requests: please try again in a few minutes."))
+        self.collection_portal_post_count += 1
+
+    def _collection_portal_company(self, company_id):
+        """The company the visitor speaks to: one the customer owes something to."""
+        companies = self.env["res.company"].browse(
+            [section["company"].id for section in self._collection_portal_sections()]
+        )
+        company = companies.filtered(lambda c: c.id == int(company_id or 0))[:1]
+        if not company:
+            raise UserError(self.env._("There is nothing owed to this company."))
+        return company
+
+    def _collection_portal_promise(self, company_id, date, amount):
+        self.ensure_one()
+        company = self._collection_portal_company(company_id)
+        try:
+            date = fields.Date.to_date(date)
+            amount = float(amount)
+        except (TypeError, ValueError) as error:
+            raise UserError(self.env._("Give a date and an amount.")) from error
+        if not date or amount <= 0:
+            raise UserError(self.env._("Give a date and an amount."))
+        return (
+            self.env["collection.promise"]
+            .with_company(company)
+            .create(
+                {
+                    "partner_id": self.id,
+                    "company_id": company.id,
+                    "date": date,
+                    "amount": company.currency_id.round(amount),
+                    "source": "portal",
+                }
+            )
+        )
+
+    def _collection_portal_dispute(self, move_id, reason, message, attachments=()):
+        self.ensure_one()
+        invoice = self.env["account.move"].search(
+            [
+                ("id", "=", int(move_id or 0)),
+                ("commercial_partner_id", "=", self.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+            ]
+        )
+        if not invoice:
+            raise UserError(self.env._("Choose one of your invoices."))
+        reasons = dict(self.env["collection.dispute"]._fields["reason"].selection)
+        if reason not in reasons:
+            raise UserError(self.env._("Choose a reason."))
+        dispute = self.env["collection.dispute"].create(
+            {
+                "move_id": invoice.id,
+                "reason": reason,
+                "message": (message or "")[:5000],
+                "source": "portal",
+            }
+        )
+        if attachments:
+            dispute.attachment_ids = self.env["ir.attachment"].create(
+                [
+                    {"name": name, "raw": content, "res_model": dispute._name, "res_id": dispute.id}
+                    for name, content in attachments
+                ]
+            )
+        return dispute
+
+    def _collection_portal_plan_request(self, company_id, installments):
+        self.ensure_one()
+        company = self._collection_portal_company(company_id)
+        try:
+            installments = int(installments)
+        except (TypeError, ValueError) as error:
+            raise UserError(self.env._("Choose a number of instalments.")) from error
+        if not 2 <= installments <= 24:
+            raise UserError(self.env._("Choose between 2 and 24 instalments."))
+        partner = self.with_company(company)
+        collector = partner._collection_collector()
+        summary = self.env._("Asks for a payment plan in %(count)s instalments", count=installments)
+        partner.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=summary,
+            user_id=(collector or self.env.ref("base.user_admin")).id,
+        )
+        partner.message_post(body=summary)
+        return installments
+
+    def _collection_portal_accept_terms(self, who, ip_address):
+        self.ensure_one()
+        self.write(
+            {
+                "collection_terms_accepted_on": fields.Datetime.now(),
+                "collection_terms_accepted_by": who,
+                "collection_terms_accepted_ip": ip_address,
+            }
+        )
+        self.message_post(
+            body=self.env._(
+                "Collection terms accepted by %(who)s from %(ip)s.", who=who, ip=ip_address
+            )
+        )
+
+    def _collection_portal_mobile(self, number):
+        """Store the mobile the customer gave, in E.164, on the contact that gets the SMS."""
+        self.ensure_one()
+        recipient = self._collection_recipient()
+        number = (number or "").strip()[:64]
+        probe = recipient.new({"mobile": number, "country_id": recipient.country_id.id})
+        e164 = probe._collection_e164(self.country_id or self.env.company.country_id)
+        recipient.mobile = e164
+        return e164
 
     def action_collection_release_hold(self):
         """Lift the credit hold by hand (a manager's decision, kept in the chatter)."""

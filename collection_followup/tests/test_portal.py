@@ -1,17 +1,19 @@
+import re
 from datetime import timedelta
+from html import unescape as html_unescape
 
 from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 
 
-@tagged("post_install", "-at_install")
-class TestCollectionsPage(AccountTestInvoicingHttpCommon):
-    """Who may see a customer's collections page: the access matrix."""
+class CollectionsPortalCommon(AccountTestInvoicingHttpCommon):
+    """Two customers with invoices, each with a portal user."""
 
     @classmethod
     def setUpClass(cls):
@@ -72,6 +74,11 @@ class TestCollectionsPage(AccountTestInvoicingHttpCommon):
     def _path(self, url):
         return url.split("//", 1)[1].split("/", 1)[1]
 
+
+@tagged("post_install", "-at_install")
+class TestCollectionsPage(CollectionsPortalCommon):
+    """Who may see a customer's collections page: the access matrix."""
+
     def test_secret_link_shows_this_customer_only(self):
         url = self.customer._collection_portal_url()
         self.assertRegex(url, rf"/collections/{self.customer.id}/[\w-]{{40,}}$")
@@ -130,3 +137,148 @@ class TestCollectionsPage(AccountTestInvoicingHttpCommon):
         response = self.url_open("/my/collections", allow_redirects=False)
         self.assertEqual(response.status_code, 303)
         self.assertIn("/web/login", response.headers["Location"])
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionsPageStatements(CollectionsPortalCommon):
+    """What the customer says on its page becomes records the accountant works with."""
+
+    def _page(self):
+        return "/" + self._path(self.customer._collection_portal_url())
+
+    def _post(self, page, what, data=None, files=None):
+        html = self.url_open(page).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+        return self.url_open(
+            f"{page}/say/{what}",
+            data={"csrf_token": token, **(data or {})},
+            files=files,
+            allow_redirects=False,
+        )
+
+    def _message(self, page):
+        match = re.search(r'o_collection_message"[^>]*>([^<]*)<', self.url_open(page).text)
+        return match and html_unescape(match.group(1))
+
+    def test_promise_from_the_link_pauses_the_reminders(self):
+        page = self._page()
+        response = self._post(
+            page, "promise", {"company_id": self.company.id, "date": "2099-02-01", "amount": "1250"}
+        )
+        self.assertEqual(response.status_code, 303)
+        promise = self.env["collection.promise"].search([("partner_id", "=", self.customer.id)])
+        self.assertRecordValues(
+            promise,
+            [
+                {
+                    "amount": 1250.0,
+                    "source": "portal",
+                    "state": "open",
+                    "company_id": self.company.id,
+                }
+            ],
+        )
+        self.assertEqual(str(promise.date), "2099-02-01")
+        self.assertEqual(
+            self._message(page), "Thank you: we will not send you reminders until then."
+        )
+        self.assertIsNone(self._message(page), "said once")
+        decision = self.env["res.partner"]._collection_decisions(self.company, self.customer.ids)[
+            self.customer.id
+        ]
+        self.assertEqual(decision.action, "wait")
+
+    def test_bad_promise_is_refused_with_a_message(self):
+        page = self._page()
+        self._post(
+            page, "promise", {"company_id": self.company.id, "date": "2099-02-01", "amount": "0"}
+        )
+        self.assertEqual(self._message(page), "Give a date and an amount.")
+        self.assertFalse(
+            self.env["collection.promise"].search([("partner_id", "=", self.customer.id)])
+        )
+
+    def test_dispute_with_proof_and_only_on_own_invoices(self):
+        page = self._page()
+        self._post(
+            page,
+            "dispute",
+            {
+                "move_id": self.invoice.id,
+                "reason": "already_paid",
+                "message": "Paid by transfer on 3 January",
+            },
+            files={"proof": ("transfer.pdf", b"%PDF-1.4 proof", "application/pdf")},
+        )
+        dispute = self.env["collection.dispute"].search([("move_id", "=", self.invoice.id)])
+        self.assertRecordValues(
+            dispute,
+            [
+                {
+                    "reason": "already_paid",
+                    "source": "portal",
+                    "message": "Paid by transfer on 3 January",
+                    "state": "open",
+                }
+            ],
+        )
+        self.assertEqual(dispute.attachment_ids.mapped("name"), ["transfer.pdf"])
+        self.assertEqual(dispute.attachment_ids.raw, b"%PDF-1.4 proof")
+        self._post(page, "dispute", {"move_id": self.other_invoice.id, "reason": "other"})
+        self.assertEqual(self._message(page), "Choose one of your invoices.")
+        self.assertFalse(
+            self.env["collection.dispute"].search([("move_id", "=", self.other_invoice.id)])
+        )
+
+    def test_plan_request_gives_the_accountant_an_activity(self):
+        self._post(self._page(), "plan", {"company_id": self.company.id, "installments": "3"})
+        activity = self.customer.activity_ids
+        self.assertEqual(activity.summary, "Asks for a payment plan in 3 instalments")
+
+    def test_terms_accepted_with_time_user_and_address(self):
+        self._post(self._page(), "terms")
+        self.assertTrue(self.customer.collection_terms_accepted_on)
+        self.assertEqual(self.customer.collection_terms_accepted_ip, "127.0.0.1")
+        self.assertEqual(
+            self.customer.collection_terms_accepted_by,
+            "a visitor with the link sent in the reminders",
+        )
+        self.authenticate("contoso_portal", "contoso_portal")
+        self._post("/my/collections", "terms")
+        self.assertEqual(self.other.collection_terms_accepted_by, self.other_user.name)
+        self.assertTrue(self.other.collection_terms_accepted_on)
+
+    def test_mobile_number_stored_in_e164_or_refused(self):
+        self.customer.country_id = self.env.ref("base.ir")
+        page = self._page()
+        self._post(page, "mobile", {"mobile": "0912 345 6789"})
+        self.assertEqual(self.customer.mobile, "+989123456789")
+        self.assertEqual(
+            self._message(page), "Thank you: we will send our text messages to +989123456789."
+        )
+        self._post(page, "mobile", {"mobile": "12"})
+        self.assertIn("The mobile number 12 of", self._message(page))
+        self.assertEqual(self.customer.mobile, "+989123456789")
+
+    def test_posts_need_csrf_the_right_secret_and_are_throttled(self):
+        page = self._page()
+        with mute_logger("odoo.http"):  # Odoo logs the refused request
+            no_csrf = self.url_open(f"{page}/say/terms", data={"x": "1"}, allow_redirects=False)
+        self.assertEqual(no_csrf.status_code, 400)
+        wrong = self._post(page, "terms")  # valid CSRF, then a wrong secret in the path
+        self.assertEqual(wrong.status_code, 303)
+        html = self.url_open(page).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+        bad_secret = self.url_open(
+            f"/collections/{self.customer.id}/nope/say/terms",
+            data={"csrf_token": token},
+            allow_redirects=False,
+        )
+        self.assertEqual(bad_secret.status_code, 404)
+        for _attempt in range(9):
+            self._post(page, "plan", {"company_id": self.company.id, "installments": "2"})
+        self._post(page, "plan", {"company_id": self.company.id, "installments": "2"})
+        self.assertEqual(
+            self._message(page), "Too many requests: please try again in a few minutes."
+        )
+        self.assertEqual(len(self.customer.activity_ids), 9)
