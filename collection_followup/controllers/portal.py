@@ -124,6 +124,57 @@ class CollectionPortal(CustomerPortal):
         request.session[MESSAGE_KEY] = message
         return request.redirect(page_path)
 
+    @http.route(
+        [
+            "/my/collections/pay/<int:company_id>",
+            "/collections/<int:partner_id>/<string:token>/pay/<int:company_id>",
+        ],
+        type="http",
+        auth="public",
+        website=True,
+    )
+    def collections_pay(self, company_id, partner_id=None, token=None, **kwargs):
+        """Odoo's page to pay the overdue invoices together, for this customer and company,
+        reachable with the secret link too; the payment goes through our transaction route."""
+        partner_sudo, page_path, _who = self._collection_visitor(partner_id, token)
+        try:
+            invoices_sudo = partner_sudo._collection_overdue_invoices(company_id)
+        except UserError as error:
+            request.session[MESSAGE_KEY] = {"type": "info", "text": str(error)}
+            return request.redirect(page_path)
+        values = self._overdue_invoices_get_page_view_values(invoices_sudo, **kwargs)
+        amount = sum(invoices_sudo.mapped("amount_residual"))
+        values["amount"] = values["payment"]["amount"] = amount
+        values.update(
+            transaction_route=f"{page_path}/transaction/{company_id}", landing_route=page_path
+        )
+        return request.render("account_payment.portal_overdue_invoices_page", values)
+
+    @http.route(
+        [
+            "/my/collections/transaction/<int:company_id>",
+            "/collections/<int:partner_id>/<string:token>/transaction/<int:company_id>",
+        ],
+        type="json",
+        auth="public",
+    )
+    def collections_transaction(
+        self, company_id, payment_reference, partner_id=None, token=None, **kwargs
+    ):
+        """One transaction for all the overdue invoices. The amount is what they still owe,
+        computed here: whatever amount the request carries is ignored."""
+        partner_sudo, _page_path, _who = self._collection_visitor(partner_id, token)
+        invoices_sudo = partner_sudo._collection_overdue_invoices(company_id)
+        self._validate_transaction_kwargs(kwargs)
+        kwargs["amount"] = sum(invoices_sudo.mapped("amount_residual"))
+        return self._process_transaction(
+            partner_sudo.id,
+            invoices_sudo.currency_id.id,
+            invoices_sudo.ids,
+            payment_reference,
+            **kwargs,
+        )
+
     def _collection_uploaded_proof(self):
         files = [f for f in request.httprequest.files.getlist("proof") if f.filename]
         proof = []

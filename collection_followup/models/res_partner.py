@@ -402,6 +402,36 @@ class ResPartner(models.Model):
             raise UserError(self.env._("There is nothing owed to this company."))
         return company
 
+    def _collection_overdue_invoices(self, company_id):
+        """The customer's overdue invoices in one company, to pay them in one transaction
+        (disputed ones are left aside). Raises a UserError the customer can read."""
+        self.ensure_one()
+        company = self._collection_portal_company(company_id)
+        invoices = self.env["account.move"].search(
+            [
+                ("commercial_partner_id", "=", self.id),
+                ("company_id", "=", company.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("invoice_date_due", "<", fields.Date.context_today(self)),
+                (
+                    "id",
+                    "not in",
+                    self.env["collection.dispute"]
+                    .search([("partner_id", "=", self.id), ("state", "=", "open")])
+                    .move_id.ids,
+                ),
+            ]
+        )
+        if not invoices:
+            raise UserError(self.env._("Nothing is overdue: thank you!"))
+        if len(invoices.currency_id) > 1:
+            raise UserError(
+                self.env._("Your overdue invoices are in several currencies: pay them one by one.")
+            )
+        return invoices
+
     def _collection_portal_promise(self, company_id, date, amount):
         self.ensure_one()
         company = self._collection_portal_company(company_id)

@@ -6,10 +6,12 @@ from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import JsonRpcException, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
+from odoo.addons.account_payment.tests.common import AccountPaymentCommon
+from odoo.addons.payment.tests.http_common import PaymentHttpCommon
 
 
 class CollectionsPortalCommon(AccountTestInvoicingHttpCommon):
@@ -282,3 +284,70 @@ class TestCollectionsPageStatements(CollectionsPortalCommon):
             self._message(page), "Too many requests: please try again in a few minutes."
         )
         self.assertEqual(len(self.customer.activity_ids), 9)
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionsPayment(AccountPaymentCommon, PaymentHttpCommon):
+    """Paying everything overdue in one transaction from the page, even without login."""
+
+    def test_pay_all_overdue_with_the_secret_link_amount_from_the_server(self):
+        customer = self.env["res.partner"].create(
+            {"name": "Northwind Traders", "email": "ap@northwind.example"}
+        )
+        invoices = self.env["account.move"]
+        for amount, due in ((1000.0, "2026-01-01"), (250.0, "2026-01-15"), (99.0, "2099-01-01")):
+            invoice = self.init_invoice(
+                "out_invoice", customer, amounts=[amount], currency=self.currency
+            )
+            invoice.invoice_date_due = due
+            invoice.action_post()
+            invoices |= invoice
+        overdue = invoices[:2]
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=overdue[0].ids
+        ).create({"amount": 400.0})._create_payments()
+        path = "/" + customer._collection_portal_url().split("//", 1)[1].split("/", 1)[1]
+
+        page = self._make_http_get_request(self._build_url(path), {})
+        self.assertIn(f"{path}/pay/{self.env.company.id}", page.text)
+        response = self._make_http_get_request(
+            self._build_url(f"{path}/pay/{self.env.company.id}"), {}
+        )
+        self.assertEqual(response.status_code, 200)
+        tx_context = self._get_payment_context(response)
+        owed = overdue[0].amount_residual + overdue[1].amount_residual
+        self.assertEqual(tx_context["amount"], owed)
+        self.assertEqual(
+            tx_context["transaction_route"], f"{path}/transaction/{self.env.company.id}"
+        )
+
+        with mute_logger("odoo.addons.payment.models.payment_transaction"):
+            processing_values = self._get_processing_values(
+                tx_route=tx_context["transaction_route"],
+                provider_id=self.provider.id,
+                payment_method_id=self.payment_method_id,
+                token_id=None,
+                amount=1.0,  # tampered: ignored
+                flow="direct",
+                tokenization_requested=False,
+                landing_route=tx_context["landing_route"],
+                payment_reference=tx_context["payment_reference"],
+            )
+        tx = self._get_tx(processing_values["reference"])
+        self.assertEqual(tx.amount, owed)
+        self.assertEqual(tx.invoice_ids, overdue)
+        self.assertEqual(tx.partner_id, customer)
+        tx._set_done()
+        tx._post_process()
+        self.assertEqual(overdue.mapped("payment_state"), ["paid", "paid"])
+        self.assertEqual(invoices[2].payment_state, "not_paid", "not due yet: not paid")
+
+    def test_wrong_secret_cannot_open_a_transaction(self):
+        customer = self.env["res.partner"].create({"name": "Contoso"})
+        customer._collection_portal_url()
+        with self.assertRaises(JsonRpcException), mute_logger("odoo.http"):
+            self.make_jsonrpc_request(
+                f"/collections/{customer.id}/wrong/transaction/{self.env.company.id}",
+                {"payment_reference": "X", "provider_id": self.provider.id},
+            )
+        self.assertFalse(self.env["payment.transaction"].search([("partner_id", "=", customer.id)]))
