@@ -17,6 +17,7 @@
         "data/ir_cron_data.xml",
         "data/plan_data.xml",
         "report/followup_letter_report.xml",
+        "report/statement_report.xml",
         "views/collection_followup_policy_views.xml",
         "views/collection_followup_action_views.xml",
         "views/res_partner_views.xml",

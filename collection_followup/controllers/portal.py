@@ -2,7 +2,7 @@ from werkzeug.exceptions import NotFound
 
 from odoo import http
 from odoo.exceptions import UserError, ValidationError
-from odoo.http import request
+from odoo.http import content_disposition, request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
@@ -44,7 +44,18 @@ class CollectionPortal(CustomerPortal):
         user = request.env.user
         return user.partner_id.commercial_partner_id.sudo(), "/my/collections", user.name
 
-    def _collection_render(self, partner_sudo, page_path):
+    def _collection_lang(self, partner_sudo, lang=None):
+        """Link visitors see the page in the customer's language, or the one they choose."""
+        installed = dict(request.env["res.lang"].get_installed())
+        if lang in installed:
+            return lang
+        if request.env.user._is_public() and partner_sudo.lang in installed:
+            return partner_sudo.lang
+        return None
+
+    def _collection_render(self, partner_sudo, page_path, lang=None):
+        if lang := self._collection_lang(partner_sudo, lang):
+            request.update_context(lang=lang)
         page_url = partner_sudo.get_base_url() + page_path
         return request.render(
             "collection_followup.portal_collections",
@@ -63,16 +74,50 @@ class CollectionPortal(CustomerPortal):
         )
 
     @http.route("/my/collections", type="http", auth="user", website=True)
-    def portal_my_collections(self, **kwargs):
+    def portal_my_collections(self, lang=None, **kwargs):
         partner_sudo, page_path, _who = self._collection_visitor()
-        return self._collection_render(partner_sudo, page_path)
+        return self._collection_render(partner_sudo, page_path, lang)
 
     @http.route(
         "/collections/<int:partner_id>/<string:token>", type="http", auth="public", website=True
     )
-    def collections_by_token(self, partner_id, token, **kwargs):
+    def collections_by_token(self, partner_id, token, lang=None, **kwargs):
         partner_sudo, page_path, _who = self._collection_visitor(partner_id, token)
-        return self._collection_render(partner_sudo, page_path)
+        return self._collection_render(partner_sudo, page_path, lang)
+
+    @http.route(
+        [
+            "/my/collections/statement/<int:company_id>",
+            "/collections/<int:partner_id>/<string:token>/statement/<int:company_id>",
+        ],
+        type="http",
+        auth="public",
+    )
+    def collections_statement(self, company_id, partner_id=None, token=None, **kwargs):
+        """The statement of account of this customer with this company, as a PDF."""
+        partner_sudo, page_path, _who = self._collection_visitor(partner_id, token)
+        try:
+            partner_sudo._collection_portal_company(company_id)
+        except UserError as error:
+            request.session[MESSAGE_KEY] = {"type": "info", "text": str(error)}
+            return request.redirect(page_path)
+        content, report_type = (
+            request.env["ir.actions.report"]
+            .sudo()
+            ._render_qweb_pdf(
+                "collection_followup.action_report_statement",
+                partner_sudo.ids,
+                data={"company_id": company_id},
+            )
+        )
+        filename = request.env._(
+            "Statement %(customer)s.%(ext)s", customer=partner_sudo.name, ext=report_type
+        )
+        mimetype = "application/pdf" if report_type == "pdf" else "text/html"
+        return request.make_response(
+            content,
+            [("Content-Type", mimetype), ("Content-Disposition", content_disposition(filename))],
+        )
 
     @http.route(
         [

@@ -351,3 +351,32 @@ class TestCollectionsPayment(AccountPaymentCommon, PaymentHttpCommon):
                 {"payment_reference": "X", "provider_id": self.provider.id},
             )
         self.assertFalse(self.env["payment.transaction"].search([("partner_id", "=", customer.id)]))
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionsStatementAndLanguage(CollectionsPortalCommon):
+    def test_statement_of_account_for_the_link_holder_only(self):
+        path = "/" + self._path(self.customer._collection_portal_url())
+        response = self.url_open(f"{path}/statement/{self.company.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Statement of account", response.text)
+        self.assertIn(self.invoice.name, response.text)
+        self.assertIn(self.not_due.name, response.text)
+        self.assertIn("1,550.00", response.text)
+        self.assertNotIn(self.other_invoice.name, response.text)
+        self.assertIn("attachment;", response.headers["Content-Disposition"])
+        wrong = self.url_open(f"/collections/{self.customer.id}/nope/statement/{self.company.id}")
+        self.assertEqual(wrong.status_code, 404)
+
+    def test_link_visitor_sees_the_customers_language_and_can_switch(self):
+        self.env["res.lang"]._activate_lang("fa_IR")
+        self.env["ir.module.module"]._load_module_terms(["collection_followup"], ["fa_IR"])
+        self.customer.lang = "fa_IR"
+        path = "/" + self._path(self.customer._collection_portal_url())
+        persian = self.url_open(path).text
+        self.assertIn("web.assets_frontend.rtl", persian, "right-to-left styles")
+        self.assertIn("o_rtl", persian)
+        self.assertIn("<h3>حساب شما</h3>", persian)
+        english = self.url_open(f"{path}?lang=en_US").text
+        self.assertIn("<h3>Your account</h3>", english)
+        self.assertNotIn("o_rtl", english)
