@@ -67,6 +67,7 @@ class CollectionPortal(CustomerPortal):
                 "page_path": page_path,
                 "qr_code": qr_png_data_uri(page_url),
                 "message": request.session.pop(MESSAGE_KEY, None),
+                "direction": request.env["res.lang"]._get_data(code=request.env.lang).direction,
                 "reasons": request.env["collection.dispute"]
                 ._fields["reason"]
                 ._description_selection(request.env),

@@ -377,6 +377,8 @@ class TestCollectionsStatementAndLanguage(CollectionsPortalCommon):
         self.assertIn("web.assets_frontend.rtl", persian, "right-to-left styles")
         self.assertIn("o_rtl", persian)
         self.assertIn("<h3>حساب شما</h3>", persian)
+        self.assertIn('class="o_collection_page mt-3" dir="rtl"', persian)
         english = self.url_open(f"{path}?lang=en_US").text
         self.assertIn("<h3>Your account</h3>", english)
         self.assertNotIn("o_rtl", english)
+        self.assertIn('class="o_collection_page mt-3" dir="ltr"', english)
