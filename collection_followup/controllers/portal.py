@@ -6,7 +6,7 @@ from odoo.http import content_disposition, request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
-from ..tools.qr import qr_png_data_uri
+from ..tools.qr import qr_png, qr_png_data_uri
 
 MAX_PROOF_BYTES = 10 * 1024 * 1024
 MESSAGE_KEY = "collection_portal_message"
@@ -85,6 +85,15 @@ class CollectionPortal(CustomerPortal):
     def collections_by_token(self, partner_id, token, lang=None, **kwargs):
         partner_sudo, page_path, _who = self._collection_visitor(partner_id, token)
         return self._collection_render(partner_sudo, page_path, lang)
+
+    @http.route("/collections/<int:partner_id>/<string:token>/qr", type="http", auth="public")
+    def collections_qr(self, partner_id, token, **kwargs):
+        """The QR code of the link, as an image for the reminder emails."""
+        partner_sudo, page_path, _who = self._collection_visitor(partner_id, token)
+        png = qr_png(partner_sudo.get_base_url() + page_path)
+        return request.make_response(
+            png, [("Content-Type", "image/png"), ("Cache-Control", "private, max-age=3600")]
+        )
 
     @http.route(
         [

@@ -3,6 +3,8 @@ import logging
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 
+from ..tools.qr import qr_png_data_uri
+
 _logger = logging.getLogger(__name__)
 
 CHANNELS = [
@@ -252,6 +254,11 @@ class CollectionFollowupAction(models.Model):
             }
         )
         return {"attachment_id": attachment.id, "recipient_id": self._recipient().id}
+
+    def _letter_qr_code(self):
+        """QR code of the customer's collections page, printed on the letter."""
+        self.ensure_one()
+        return qr_png_data_uri(self.partner_id._collection_portal_url())
 
     def _letter_filename(self):
         name = self.partner_id.display_name.replace("/", "_")

@@ -117,6 +117,8 @@ class TestFollowupChannels(CollectionFollowupCommon):
         self.assertIn(invoice.name, content)
         self.assertIn("2,500.00", content)
         self.assertIn("We formally demand payment", content)
+        self.assertIn(f"/collections/{self.customer.id}/", content)
+        self.assertIn("data:image/png;base64,", content, "QR code of the collections page")
         # The collector prints all letters of the run at once.
         todo = self.env["collection.followup.action"].search(
             [("id", "in", letters.ids), ("letter_printed", "=", False)]

@@ -115,6 +115,24 @@ class TestCollectionsPage(CollectionsPortalCommon):
         self.assertNotEqual(new_url, url)
         self.assertEqual(self.url_open("/" + self._path(new_url)).status_code, 200)
 
+    def test_qr_image_of_the_link(self):
+        path = "/" + self._path(self.customer._collection_portal_url())
+        response = self.url_open(f"{path}/qr")
+        self.assertEqual(response.headers["Content-Type"], "image/png")
+        self.assertTrue(response.content.startswith(b"\x89PNG"))
+        self.assertEqual(self.url_open(f"/collections/{self.customer.id}/nope/qr").status_code, 404)
+
+    def test_internal_user_without_collections_rights(self):
+        clerk = new_test_user(self.env, "clerk", groups="base.group_user")
+        self.authenticate("clerk", "clerk")
+        page = self.url_open("/my/collections").text
+        self.assertNotIn(self.invoice.name, page, "their own page: nothing of the customers")
+        self.assertNotIn(self.other_invoice.name, page)
+        with self.assertRaises(AccessError):
+            self.env["collection.promise"].with_user(clerk).search([])
+        with self.assertRaises(AccessError):
+            self.customer.with_user(clerk).read(["collection_access_token"])
+
     def test_portal_users_cannot_read_the_secret(self):
         self.customer._collection_portal_url()
         with self.assertRaises(AccessError):
