@@ -32,6 +32,9 @@
     "demo": [
         "demo/collection_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["collection_followup/static/tests/tours/*.js"],
+    },
     "post_init_hook": "_collection_post_init",
     "installable": True,
     "application": False,

@@ -400,3 +400,20 @@ class TestCollectionsStatementAndLanguage(CollectionsPortalCommon):
         self.assertIn("<h3>Your account</h3>", english)
         self.assertNotIn("o_rtl", english)
         self.assertIn('class="o_collection_page mt-3" dir="ltr"', english)
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionsPageInABrowser(CollectionsPortalCommon):
+    """A real browser (Odoo's tour runner, headless Chromium): promise, dispute, go and pay.
+    Skipped by Odoo when no Chromium is installed (apt-get install chromium)."""
+
+    def test_customer_promises_disputes_and_goes_to_pay(self):
+        path = "/" + self._path(self.customer._collection_portal_url())
+        self.start_tour(path, "collection_followup_portal")
+        promise = self.env["collection.promise"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual((str(promise.date), promise.amount), ("2099-03-01", 1250.0))
+        dispute = self.env["collection.dispute"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(
+            (dispute.move_id, dispute.reason, dispute.message),
+            (self.not_due, "wrong_amount", "We ordered 8, not 9"),
+        )
