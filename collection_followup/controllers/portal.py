@@ -159,6 +159,10 @@ class CollectionPortal(CustomerPortal):
                 post.get("company_id"), post.get("installments")
             )
             and request.env._("Thank you: we will propose you a payment plan."),
+            "accept_plan": lambda: partner_sudo._collection_portal_accept_plan(
+                post.get("plan_id"), who
+            )
+            and request.env._("Thank you: your payment plan is in force."),
             "terms": lambda: partner_sudo._collection_portal_accept_terms(
                 who, request.httprequest.remote_addr
             )

@@ -354,6 +354,13 @@ class ResPartner(models.Model):
                             ("state", "in", ("accepted", "running")),
                         ]
                     ),
+                    "proposed_plans": self.env["collection.payment.plan"].search(
+                        [
+                            ("partner_id", "=", self.id),
+                            ("company_id", "=", company.id),
+                            ("state", "=", "proposed"),
+                        ]
+                    ),
                     "promises": self.env["collection.promise"].search(
                         [
                             ("partner_id", "=", self.id),
@@ -507,6 +514,22 @@ class ResPartner(models.Model):
         )
         partner.message_post(body=summary)
         return installments
+
+    def _collection_portal_accept_plan(self, plan_id, who):
+        """The customer accepts a payment plan proposed to it."""
+        self.ensure_one()
+        plan = self.env["collection.payment.plan"].search(
+            [
+                ("id", "=", int(plan_id or 0)),
+                ("partner_id", "=", self.id),
+                ("state", "=", "proposed"),
+            ]
+        )
+        if not plan:
+            raise UserError(self.env._("This payment plan is not waiting for your answer."))
+        plan.action_accept()
+        plan.message_post(body=self.env._("Accepted in the portal by %(who)s.", who=who))
+        return plan
 
     def _collection_portal_accept_terms(self, who, ip_address):
         self.ensure_one()

@@ -250,6 +250,33 @@ class TestCollectionsPageStatements(CollectionsPortalCommon):
             self.env["collection.dispute"].search([("move_id", "=", self.other_invoice.id)])
         )
 
+    def test_customer_accepts_the_proposed_plan_on_the_page(self):
+        self.company.email = "ar@company.example"
+        plan = self.env["collection.payment.plan"].create(
+            {
+                "partner_id": self.customer.id,
+                "move_ids": [(6, 0, self.invoice.ids)],
+                "installment_count": 2,
+                "first_date": "2099-01-01",
+            }
+        )
+        plan.action_compute_schedule()
+        plan.action_propose()
+        page = self._page()
+        html = self.url_open(page).text
+        self.assertIn(plan.name, html)
+        self.assertIn("625.00", html)
+        self._post(page, "accept_plan", {"plan_id": self.other_invoice.id})
+        self.assertEqual(self._message(page), "This payment plan is not waiting for your answer.")
+        self.assertEqual(plan.state, "proposed")
+        self._post(page, "accept_plan", {"plan_id": plan.id})
+        self.assertEqual(plan.state, "accepted")
+        self.assertEqual(self._message(page), "Thank you: your payment plan is in force.")
+        self.assertIn(
+            "Accepted in the portal by a visitor with the link",
+            str(plan.message_ids.mapped("body")),
+        )
+
     def test_plan_request_gives_the_accountant_an_activity(self):
         self._post(self._page(), "plan", {"company_id": self.company.id, "installments": "3"})
         activity = self.customer.activity_ids
