@@ -10,3 +10,4 @@ from . import collection_billing_plan
 from . import collection_payment_plan
 from . import collection_promise
 from . import collection_dispute
+from . import ir_module_module

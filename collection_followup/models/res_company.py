@@ -118,11 +118,15 @@ class ResCompany(models.Model):
             for sequence, (key, delay, attach, channels) in enumerate(DEFAULT_LEVELS, 1)
         ]
 
-    def _collection_translate_default_levels(self, levels):
-        """Store the default levels' texts in every installed language."""
-        keys = [key for key, *_rest in DEFAULT_LEVELS]
+    def _collection_translate_default_levels(self, levels, langs=None):
+        """Store the default levels' texts in ``langs`` (default: every installed language).
+
+        Only the texts a level still has from the default table are translated: a level whose
+        English name or letter an accountant changed keeps its own wording.
+        """
         fields_ = levels._fields
         source = self.with_context(lang="en_US")._collection_default_level_texts()
+        key_by_name = {name: key for key, (name, _letter) in source.items()}
         source_note = fields_["call_note"].default(levels.with_context(lang="en_US"))
 
         def terms(field, value, translated):
@@ -134,20 +138,24 @@ class ResCompany(models.Model):
             )
             return dict(pairs)
 
-        for lang, _name in self.env["res.lang"].get_installed():
-            if lang == "en_US":
-                continue
+        langs = langs or [code for code, _name in self.env["res.lang"].get_installed()]
+        for lang in set(langs) - {"en_US"}:
             texts = self.with_context(lang=lang)._collection_default_level_texts()
             note = fields_["call_note"].default(levels.with_context(lang=lang))
-            for key, level in zip(keys, levels.sorted("sequence"), strict=True):
+            for level in levels.with_context(lang="en_US"):
+                key = key_by_name.get(level.name)
+                if not key:
+                    continue
                 name, letter = texts[key]
                 level.update_field_translations("name", {lang: name})
-                level.update_field_translations(
-                    "letter_text", {lang: terms("letter_text", source[key][1], letter)}
-                )
-                level.update_field_translations(
-                    "call_note", {lang: terms("call_note", source_note, note)}
-                )
+                if level.letter_text == source[key][1]:
+                    level.update_field_translations(
+                        "letter_text", {lang: terms("letter_text", source[key][1], letter)}
+                    )
+                if level.call_note == source_note:
+                    level.update_field_translations(
+                        "call_note", {lang: terms("call_note", source_note, note)}
+                    )
 
     def _collection_ensure_default_policy(self):
         """Create the default policy and level table of the companies that have none."""

@@ -10,6 +10,7 @@ class TestFollowupLanguages(CollectionFollowupCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.policy.level_ids.filtered(lambda level: level.delay == 10).name = "Our own words"
         for lang in ("fa_IR", "ar_001"):
             cls.env["res.lang"]._activate_lang(lang)
         cls.env["ir.module.module"]._load_module_terms(
@@ -43,3 +44,15 @@ class TestFollowupLanguages(CollectionFollowupCommon):
         self.assertEqual(levels.with_context(lang="fa_IR")[1].name, "یادآوری محترمانه")
         self.assertEqual(levels.with_context(lang="ar_001")[3].name, "مطالبة رسمية")
         self.assertNotIn("Despite", str(levels.with_context(lang="fa_IR")[2].letter_text))
+
+    def test_language_installed_after_the_addon_names_existing_levels(self):
+        # The company existed before Persian and Arabic were installed (setUpClass).
+        levels = self.levels.sorted("delay")
+        self.assertEqual(levels.with_context(lang="fa_IR")[1].name, "یادآوری محترمانه")
+        self.assertEqual(levels.with_context(lang="ar_001")[3].name, "مطالبة رسمية")
+        self.assertIn("We formally demand", str(levels.with_context(lang="en_US")[3].letter_text))
+        self.assertNotIn(
+            "We formally demand", str(levels.with_context(lang="fa_IR")[3].letter_text)
+        )
+        # A level the accountant renamed keeps its wording in every language.
+        self.assertEqual(levels.with_context(lang="fa_IR")[2].name, "Our own words")
