@@ -9,6 +9,8 @@ class AccountMoveLine(models.Model):
         once."""
         result = super().reconcile()
         receivables = self.filtered(lambda line: line.account_type == "asset_receivable")
+        if not receivables:  # vendor bills, transfers...: nothing of ours to update
+            return result
         self.env["collection.promise"].search(
             [("state", "=", "open"), ("move_ids", "in", receivables.move_id.ids)]
         )._check_kept()

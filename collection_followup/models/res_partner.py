@@ -296,13 +296,10 @@ class ResPartner(models.Model):
             and consteq(token, partner.collection_access_token)
         )
 
-    def _collection_portal_sections(self):
-        """What the customer sees on its collections page: per company it owes, the items owed
-        (each instalment on its own due date), the totals, the level reached in plain words,
-        and the plans, promises and disputes in force. Call on the commercial partner, sudo-ed
-        by the controller after checking the visitor's right to see it."""
+    def _collection_portal_companies(self):
+        """The companies this customer has open receivable lines with, in one query."""
         self.ensure_one()
-        today = fields.Date.context_today(self)
+        self._collection_flush_receivables()
         self.env.cr.execute(
             SQL(
                 """
@@ -317,7 +314,16 @@ class ResPartner(models.Model):
                 self.id,
             )
         )
-        companies = self.env["res.company"].browse([row[0] for row in self.env.cr.fetchall()])
+        return self.env["res.company"].browse([row[0] for row in self.env.cr.fetchall()])
+
+    def _collection_portal_sections(self):
+        """What the customer sees on its collections page: per company it owes, the items owed
+        (each instalment on its own due date), the totals, the level reached in plain words,
+        and the plans, promises and disputes in force. Call on the commercial partner, sudo-ed
+        by the controller after checking the visitor's right to see it."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        companies = self._collection_portal_companies()
         sections = []
         for company in companies:
             partner = self.with_company(company)
@@ -401,10 +407,9 @@ class ResPartner(models.Model):
 
     def _collection_portal_company(self, company_id):
         """The company the visitor speaks to: one the customer owes something to."""
-        companies = self.env["res.company"].browse(
-            [section["company"].id for section in self._collection_portal_sections()]
-        )
-        company = companies.filtered(lambda c: c.id == int(company_id or 0))[:1]
+        company = self._collection_portal_companies().filtered(
+            lambda c: c.id == int(company_id or 0)
+        )[:1]
         if not company:
             raise UserError(self.env._("There is nothing owed to this company."))
         return company
@@ -550,9 +555,9 @@ class ResPartner(models.Model):
         """Store the mobile the customer gave, in E.164, on the contact that gets the SMS."""
         self.ensure_one()
         recipient = self._collection_recipient()
-        number = (number or "").strip()[:64]
-        probe = recipient.new({"mobile": number, "country_id": recipient.country_id.id})
-        e164 = probe._collection_e164(self.country_id or self.env.company.country_id)
+        e164 = recipient._collection_e164(
+            self.country_id or self.env.company.country_id, number=(number or "").strip()[:64]
+        )
         recipient.mobile = e164
         return e164
 
@@ -575,11 +580,11 @@ class ResPartner(models.Model):
         self.ensure_one()
         return self.browse(self.address_get(["invoice"])["invoice"])
 
-    def _collection_e164(self, fallback_country):
-        """This contact's mobile (else phone) in E.164, read in its country (else
-        ``fallback_country``), or a UserError that says what is wrong."""
+    def _collection_e164(self, fallback_country, number=None):
+        """``number`` (default: this contact's mobile, else phone) in E.164, read in the
+        contact's country (else ``fallback_country``), or a UserError that says what is wrong."""
         self.ensure_one()
-        raw = self.mobile or self.phone
+        raw = number if number is not None else (self.mobile or self.phone)
         if not raw:
             raise UserError(
                 self.env._("%(customer)s has no mobile number.", customer=self.display_name)
@@ -607,15 +612,8 @@ class ResPartner(models.Model):
         )
 
     @api.model
-    def _collection_open_lines(self, company, partner_ids=None):
-        """Open receivable lines of the company, per commercial partner, in one query.
-
-        Returns ``{commercial_partner_id: [(line_id, due_date, amount_residual), ...]}``,
-        amounts in company currency. Lines of invoices whose payment is blocked, of invoices in
-        a payment plan that is in force, and of disputed invoices are left out.
-        """
-        if partner_ids is not None and not partner_ids:
-            return {}
+    def _collection_flush_receivables(self):
+        """Write pending changes the raw receivable queries read."""
         self.env["account.move.line"].flush_model(
             [
                 "account_id",
@@ -633,6 +631,18 @@ class ResPartner(models.Model):
         self.env["collection.payment.plan"].flush_model(["state", "move_ids"])
         self.env["collection.dispute"].flush_model(["state", "move_id"])
         self.flush_model(["commercial_partner_id"])
+
+    @api.model
+    def _collection_open_lines(self, company, partner_ids=None):
+        """Open receivable lines of the company, per commercial partner, in one query.
+
+        Returns ``{commercial_partner_id: [(line_id, due_date, amount_residual), ...]}``,
+        amounts in company currency. Lines of invoices whose payment is blocked, of invoices in
+        a payment plan that is in force, and of disputed invoices are left out.
+        """
+        if partner_ids is not None and not partner_ids:
+            return {}
+        self._collection_flush_receivables()
         partner_filter = (
             SQL("AND partner.commercial_partner_id IN %s", tuple(partner_ids))
             if partner_ids is not None

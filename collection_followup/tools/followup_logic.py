@@ -61,6 +61,15 @@ def build_situation(items, today, tolerance=0.0):
     return situation
 
 
+def _calls_for(delay, age):
+    """Whether a level of ``delay`` days calls for an item ``age`` days past its due date.
+
+    A level before the due date (negative delay) is a heads-up: it only applies while the item
+    is not yet past due.
+    """
+    return delay <= age and (delay >= 0 or age <= 0)
+
+
 def item_level(delays, due_date, today):
     """Index of the highest level an item due on ``due_date`` calls for today, or None.
 
@@ -70,7 +79,7 @@ def item_level(delays, due_date, today):
     age = (today - due_date).days
     reached = None
     for index, delay in enumerate(delays):
-        if delay <= age and (delay >= 0 or age <= 0):
+        if _calls_for(delay, age):
             reached = index
     return reached
 
@@ -113,10 +122,7 @@ def _max(values):
 
 def _applies(delays, index, due_dates, today):
     """Whether some item calls for level ``index`` today (heads-up levels: items not yet due)."""
-    return any(
-        delays[index] <= (today - due).days and (delays[index] >= 0 or due >= today)
-        for due in due_dates
-    )
+    return any(_calls_for(delays[index], (today - due).days) for due in due_dates)
 
 
 def decide(
