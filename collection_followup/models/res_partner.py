@@ -331,6 +331,8 @@ class ResPartner(models.Model):
             lines = self.env["account.move.line"].browse(
                 [item.key for item, _amount in decision.situation.open_items]
             )
+            previews = lines.move_id._collection_late_fee_preview(today)
+            rules = self.env["collection.late.fee.rule"]._policy_rules(decision.policy)
             sections.append(
                 {
                     "company": company,
@@ -348,11 +350,18 @@ class ResPartner(models.Model):
                             "amount": line.amount_residual_currency,
                             "currency": line.currency_id,
                             "url": line.move_id.get_portal_url(),
+                            "is_fee": bool(line.move_id.collection_late_fee_origin_id),
                         }
                         for line in lines.sorted(
                             lambda aml: (aml.date_maturity or aml.date, aml.id)
                         )
                     ],
+                    "late_fees": [
+                        {"move": move, **previews[move.id]}
+                        for move in lines.move_id.sorted("invoice_date_due")
+                        if move.id in previews
+                    ],
+                    "fee_terms": [rule._terms_text() for rule in rules],
                     "plans": self.env["collection.payment.plan"].search(
                         [
                             ("partner_id", "=", self.id),
