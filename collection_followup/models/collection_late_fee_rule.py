@@ -623,15 +623,45 @@ class CollectionLateFeeRule(models.Model):
         return rules
 
     @api.model
-    def _cron_accrue_monthly(self, today=None):
-        """Charge the monthly rules of every policy for the last complete month."""
+    def _cron_accrue_monthly(self, today=None, batch_size=500):
+        """Charge the monthly rules of every policy for the last complete month.
+
+        Invoices already charged for the month are skipped, so the scheduler can call again
+        for the rest (progress reported in batches of ``batch_size``) and a second run books
+        nothing. One invoice that cannot be computed is logged and does not stop the others.
+        """
         today = today or fields.Date.context_today(self)
         period_end = today.replace(day=1) - timedelta(days=1)
         period_key = period_end.strftime("%Y-%m")
+        pending = self._monthly_pending(period_end, period_key)
+        batch = pending[:batch_size] if batch_size else pending
+        for rule, invoice in batch:
+            try:
+                with self.env.cr.savepoint():
+                    rule._charge(invoice, period_end, period_key)
+            except UserError as error:
+                _logger.info(
+                    "Late fees of %s for %s not charged: %s", invoice.name, period_key, error
+                )
+        self.env["ir.cron"]._notify_progress(done=len(batch), remaining=len(pending) - len(batch))
+        return len(batch)
+
+    @api.model
+    def _monthly_pending(self, period_end, period_key):
+        """``[(rule, invoice)]`` the monthly accrual still has to look at for the period: late
+        invoices open at some time in it, under a policy with a monthly rule, not charged yet."""
         period_start = period_end.replace(day=1)
         policies = self.env["collection.followup.policy"].search(
             [("late_fee_rule_id", "!=", False)]
         )
+        done = {
+            (row["rule_id"][0], row["move_id"][0])
+            for row in self.env["collection.late.fee"].search_read(
+                [("period_key", "=", period_key), ("rule_id", "in", policies.late_fee_rule_id.ids)],
+                ["rule_id", "move_id"],
+            )
+        }
+        pending = []
         for company in policies.company_id:
             lines = self.env["account.move.line"].search(
                 [
@@ -644,21 +674,16 @@ class CollectionLateFeeRule(models.Model):
                     "|",
                     ("reconciled", "=", False),
                     ("matched_credit_ids.max_date", ">=", period_start),
-                ]
+                ],
+                order="date_maturity, id",
             )
-            by_rule = defaultdict(lambda: self.env["account.move"])
             default_policy = company.collection_policy_id
             for invoice in lines.move_id:
                 partner = invoice.commercial_partner_id.with_company(company)
                 rule = (partner.collection_policy_id or default_policy).late_fee_rule_id
-                if rule:
-                    by_rule[rule] |= invoice
-            for rule, invoices in by_rule.items():
-                try:
-                    with self.env.cr.savepoint():
-                        rule._charge(invoices, period_end, period_key)
-                except UserError as error:
-                    _logger.info("Monthly late fees of rule %s not charged: %s", rule.id, error)
+                if rule and (rule.id, invoice.id) not in done:
+                    pending.append((rule, invoice))
+        return pending
 
 
 def _number(value):

@@ -260,6 +260,19 @@ class TestLateFees(CollectionFollowupCommon):
             self.Rule._cron_accrue_monthly()
         self.assertEqual(self.Fee.search_count([("move_id", "=", invoice.id)]), 2)
 
+    def test_monthly_accrual_in_batches_until_done(self):
+        self.policy.late_fee_rule_id = self._rule(fixed_amount=10.0)
+        invoices = [
+            self._create_invoice(self.customer, 100.0 * n, "2026-01-01", "2026-01-31")
+            for n in (1, 2, 3)
+        ]
+        with freeze_time("2026-03-01"):
+            self.assertEqual(self.Rule._cron_accrue_monthly(batch_size=2), 2)
+            self.assertEqual(self.Rule._cron_accrue_monthly(batch_size=2), 1)
+            self.assertEqual(self.Rule._cron_accrue_monthly(batch_size=2), 0)
+        fees = self.Fee.search([("move_id", "in", [invoice.id for invoice in invoices])])
+        self.assertEqual(sorted(fees.mapped("amount")), [10.0, 10.0, 10.0])
+
     def test_no_fee_on_disputes_plans_deposits_and_fee_documents(self):
         rule = self._rule(fixed_amount=40.0)
         disputed = self._create_invoice(self.customer, 100.0, "2026-01-01", "2026-01-31")
