@@ -111,18 +111,23 @@ class AccountMove(models.Model):
         Rule = self.env["collection.late.fee.rule"]
         previews = {}
         invoices = self.filtered(
-            lambda m: m.move_type == "out_invoice"
-            and m.state == "posted"
-            and m.id
-            and m.invoice_date_due
-            and m.invoice_date_due < on_date
-            and m.amount_residual
+            lambda m: m.move_type == "out_invoice" and m.state == "posted" and m.amount_residual
         )
         for invoice in invoices:
+            open_dates = [
+                line.date_maturity or line.date
+                for line in invoice.line_ids
+                if line.account_id.account_type == "asset_receivable"
+                and line.amount_currency > 0
+                and not line.reconciled
+            ]
+            oldest = min(open_dates, default=on_date)
+            if oldest >= on_date:
+                continue
             company = invoice.company_id
             partner = invoice.commercial_partner_id.with_company(company)
             policy = partner.sudo().collection_policy_id or company.sudo().collection_policy_id
-            rules = Rule._policy_rules(policy, (on_date - invoice.invoice_date_due).days)
+            rules = Rule._policy_rules(policy, (on_date - oldest).days)
             if not rules or Rule._exempt_reason(invoice):
                 continue
             amount, texts = 0.0, []

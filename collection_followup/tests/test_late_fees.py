@@ -394,6 +394,26 @@ class TestLateFees(CollectionFollowupCommon):
             # 10 more days: 1,000 x 10 % x 40/365 = 10.958904 + 40 = 50.96, less 48.22
             self.assertEqual(invoice.collection_late_fee_preview, 2.74)
 
+    def test_preview_counts_from_the_oldest_open_instalment_and_reached_levels(self):
+        rule = self._rule(fixed_amount=30.0)
+        self.firm.late_fee_rule_id = rule
+        term = self.env["account.payment.term"].create(
+            {
+                "name": "Half now, half in 60 days",
+                "line_ids": [
+                    Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 0}),
+                    Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 60}),
+                ],
+            }
+        )
+        invoice = self._create_invoice(self.customer, 2000.0, "2026-01-01", payment_term=term)
+        before = self.firm.delay - 1
+        with freeze_time(self._date("2026-01-01") + timedelta(days=before)):
+            self.assertFalse(invoice._collection_late_fee_preview(), "level not reached yet")
+        with freeze_time(self._date("2026-01-01") + timedelta(days=self.firm.delay)):
+            invoice.invalidate_recordset(["collection_late_fee_preview"])
+            self.assertEqual(invoice.collection_late_fee_preview, 30.0)
+
     def test_terms_printed_on_the_invoice(self):
         rule = self._rule(fixed_amount=40.0, interest="fixed", annual_rate=8.5, grace_days=5)
         self.policy.write(
