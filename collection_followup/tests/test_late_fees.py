@@ -192,6 +192,37 @@ class TestLateFees(CollectionFollowupCommon):
         # though it fell to 5.00 on 1 August: 2,500 x 13.25 % x 91/365 = 82.585616; + GBP 70
         self.assertEqual(fee.amount, 152.59)
 
+    def test_german_preset_splits_the_delay_at_each_half_year(self):
+        euro = self.setup_other_currency("EUR", rates=[("2024-01-01", 0.9)])
+        rule = self._rule(preset="de_b2b")
+        invoice = self._create_invoice(
+            self.customer, 1000.0, "2024-05-01", "2024-05-31", currency=euro
+        )
+        fee = self._charge(rule, invoice, "2024-08-30")
+        # Basiszinssatz 3.62 from 1 January 2024 -> 12.62 % for June (30 days) = 10.372603;
+        # 3.37 from 1 July -> 12.37 % for 1 July - 30 August (61 days) = 20.672877; + EUR 40
+        self.assertEqual(fee.amount, 71.05)
+        consumer = self._rule(preset="de_consumer")
+        other = self._create_invoice(
+            self.customer, 1000.0, "2024-05-01", "2024-05-31", currency=euro
+        )
+        # + 5 points, no flat sum: 8.62 % x 30/365 = 7.084932; 8.37 % x 61/365 = 13.988219
+        self.assertEqual(self._charge(consumer, other, "2024-08-30").amount, 21.07)
+
+    def test_leap_year_day_counts(self):
+        invoice = self._create_invoice(self.customer, 1000.0, "2024-01-15", "2024-02-15")
+        actual = self._rule(interest="fixed", annual_rate=10.0, day_count="actual/actual")
+        # 16 February - 15 March 2024: 29 days of a 366-day year: 7.923497
+        self.assertEqual(self._charge(actual, invoice, "2024-03-15").amount, 7.92)
+        other = self._create_invoice(self.customer, 1000.0, "2024-01-15", "2024-02-15")
+        fixed_year = self._rule(interest="fixed", annual_rate=10.0, day_count="actual/365")
+        # the same 29 days over 365: 7.945205
+        self.assertEqual(self._charge(fixed_year, other, "2024-03-15").amount, 7.95)
+        third = self._create_invoice(self.customer, 1000.0, "2024-01-15", "2024-02-15")
+        thirty = self._rule(interest="fixed", annual_rate=10.0, day_count="30/360")
+        # 30/360: 15 February -> 15 March is 30 days: 8.333333
+        self.assertEqual(self._charge(thirty, third, "2024-03-15").amount, 8.33)
+
     def test_russian_preset_follows_every_key_rate_change(self):
         rouble = self.setup_other_currency("RUB", rates=[("2025-01-01", 90.0)])
         rule = self._rule(preset="ru")
@@ -393,6 +424,10 @@ class TestLateFees(CollectionFollowupCommon):
             invoice.invalidate_recordset(["collection_late_fee_preview"])
             # 10 more days: 1,000 x 10 % x 40/365 = 10.958904 + 40 = 50.96, less 48.22
             self.assertEqual(invoice.collection_late_fee_preview, 2.74)
+            self._create_invoice(self.customer, 500.0, "2026-02-01", "2026-03-01")
+            # 40 + 500 x 10 % x 11/365 = 41.506849 -> 41.51; with the first: 44.25
+            self.assertEqual(self.customer.collection_late_fee_preview, 44.25)
+            self.assertEqual(self.other_customer.collection_late_fee_preview, 0.0)
 
     def test_preview_counts_from_the_oldest_open_instalment_and_reached_levels(self):
         rule = self._rule(fixed_amount=30.0)
