@@ -11,3 +11,6 @@ from . import collection_payment_plan
 from . import collection_promise
 from . import collection_dispute
 from . import ir_module_module
+from . import collection_discount_rule
+from . import account_payment_term
+from . import collection_loyalty_reward

@@ -172,6 +172,15 @@ class ResPartner(models.Model):
     collection_open_dispute_count = fields.Integer(
         compute="_compute_collection_behaviour", string="Open Disputes"
     )
+    collection_loyalty_reward_ids = fields.One2many(
+        "collection.loyalty.reward", "partner_id", string="Loyalty Rewards"
+    )
+    collection_loyalty_streak = fields.Integer(
+        string="Invoices Paid on Time in a Row",
+        compute="_compute_collection_loyalty_streak",
+        help="Invoices paid on time since the last reward or late payment, towards the next "
+        "loyalty reward.",
+    )
 
     # ------------------------------------------------------------------
     # Computes
@@ -220,6 +229,21 @@ class ResPartner(models.Model):
         for partner in self:
             partner.collection_broken_promise_count = broken.get(partner, 0)
             partner.collection_open_dispute_count = disputes.get(partner, 0)
+
+    @api.depends_context("company")
+    def _compute_collection_loyalty_streak(self):
+        company = self.env.company
+        today = fields.Date.context_today(self)
+        Reward = self.env["collection.loyalty.reward"]
+        allowed = Reward.has_access("read")
+        for partner in self:
+            if not allowed or not company.collection_loyalty_invoice_count or not partner.id:
+                partner.collection_loyalty_streak = 0
+                continue
+            _runs, current = Reward._runs_since_last_reward(
+                company, partner.commercial_partner_id, today
+            )
+            partner.collection_loyalty_streak = len(current)
 
     def _collection_search_computed(self, field_name, operator, value):
         """Search on a computed follow-up figure of the current company's customers."""
