@@ -135,6 +135,20 @@ class TestDiscountTiers(CollectionFollowupCommon):
         self.assertEqual(invoice.collection_discount_tiers[1]["amount_currency"], 1127.0)
         self.assertEqual(self._invoice().collection_discount_tiers[1]["amount_currency"], 1115.5)
 
+    def test_invoice_pdf_lists_every_tier(self):
+        invoice = self._invoice()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("account.report_invoice_with_payments", invoice.ids)[0]
+            .decode()
+        )
+        self.assertRegex(
+            html, r"1,092\.50</span></span>\s*due if paid by <span[^>]*>03/11/2026</span>"
+        )
+        self.assertRegex(
+            html, r"1,127\.00</span></span>\s*due if paid by <span[^>]*>03/21/2026</span>"
+        )
+
     def test_excluded_tiers_discount_the_untaxed_amount(self):
         invoice = self._invoice(self.term_excluded)
         self.assertEqual(
@@ -352,6 +366,56 @@ class TestDiscountTiers(CollectionFollowupCommon):
             values = invoice._get_invoice_next_payment_values()
         self.assertNotEqual(values["installment_state"], "epd")
         self.assertEqual(values["amount_due"], 1150.0)
+
+    def test_online_payment_of_the_discounted_amount(self):
+        """Paying on the invoice page (the reminder's pay link) the amount it asks for on day
+        11 settles the invoice with the second tier written off."""
+        invoice = self._invoice()
+        method = self.env.ref("payment.payment_method_unknown")
+        provider = self.env["payment.provider"].create(
+            {
+                "name": "Test provider",
+                "code": "none",
+                "state": "test",
+                "payment_method_ids": [Command.set(method.ids)],
+            }
+        )
+        method.active = True
+        journal = self.company_data["default_journal_bank"]
+        provider.journal_id = journal
+        self.env["account.payment.method.line"].create(
+            {
+                "name": "Test provider",
+                "payment_method_id": self.env.ref("account.account_payment_method_manual_in").id,
+                "payment_provider_id": provider.id,
+                "journal_id": journal.id,
+            }
+        )
+        with freeze_time("2026-03-12"):
+            amount = invoice._get_invoice_next_payment_values()["amount_due"]
+            transaction = (
+                self.env["payment.transaction"]
+                .sudo()
+                .create(
+                    {
+                        "provider_id": provider.id,
+                        "payment_method_id": method.id,
+                        "amount": amount,
+                        "currency_id": invoice.currency_id.id,
+                        "partner_id": self.customer.id,
+                        "reference": "DISCOUNT-TX-1",
+                        "operation": "online_redirect",
+                        "invoice_ids": [Command.set(invoice.ids)],
+                    }
+                )
+            )
+            payment = transaction._create_payment()
+        self.assertEqual(payment.amount, 1127.0)
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        writeoff = payment.move_id.line_ids.filtered(
+            lambda line: line.account_id == self.loss_account or line.tax_repartition_line_id
+        )
+        self.assertEqual(sorted(writeoff.mapped("balance")), [3.0, 20.0])
 
     def test_reminder_email_shows_the_discounted_amount(self):
         self.heads_up.delay = -25  # a heads-up 25 days before the due date (31 March)
