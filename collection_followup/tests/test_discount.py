@@ -674,7 +674,7 @@ class TestLoyaltyReward(CollectionFollowupCommon):
         nxt = self._create_invoice(self.customer, 300.0, "2026-04-01", "2026-05-01")
         self.assertEqual(nxt.amount_total, 300.0)
 
-    def test_off_by_default_and_per_company(self):
+    def test_off_when_zero_and_the_percent_checked(self):
         self.company.collection_loyalty_invoice_count = 0
         for month in ("01", "02", "03", "04"):
             self._paid(f"2026-{month}-01", f"2026-{month}-25", f"2026-{month}-05")
