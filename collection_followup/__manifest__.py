@@ -32,6 +32,9 @@
         "views/collection_late_fee_views.xml",
         "views/portal_templates.xml",
         "views/collection_menus.xml",
+        "security/collection_discount_security.xml",
+        "data/discount_data.xml",
+        "views/collection_discount_views.xml",
     ],
     "demo": [
         "demo/collection_demo.xml",
