@@ -8,7 +8,7 @@
     "author": "Collection Followup Developers",
     "license": "LGPL-3",
     "depends": ["account", "sms", "portal", "account_payment"],
-    "external_dependencies": {"python": ["phonenumbers", "qrcode"]},
+    "external_dependencies": {"python": ["phonenumbers", "qrcode", "xlsxwriter"]},
     "data": [
         "security/collection_security.xml",
         "security/ir.model.access.csv",
@@ -16,8 +16,10 @@
         "data/sms_template_data.xml",
         "data/ir_cron_data.xml",
         "data/plan_data.xml",
+        "data/factoring_data.xml",
         "report/followup_letter_report.xml",
         "report/statement_report.xml",
+        "report/report_invoice_factoring.xml",
         "views/collection_followup_policy_views.xml",
         "views/collection_followup_action_views.xml",
         "views/res_partner_views.xml",
@@ -27,6 +29,7 @@
         "views/collection_plan_views.xml",
         "views/collection_promise_dispute_views.xml",
         "views/portal_templates.xml",
+        "views/collection_factoring_views.xml",
         "views/collection_menus.xml",
     ],
     "demo": [

@@ -11,3 +11,5 @@ from . import collection_payment_plan
 from . import collection_promise
 from . import collection_dispute
 from . import ir_module_module
+from . import collection_factor
+from . import collection_factoring_batch
