@@ -180,6 +180,24 @@ class CollectionFactor(models.Model):
             if factor.max_days_overdue < 0:
                 raise ValidationError(self.env._("Max. days past due cannot be negative."))
 
+    @api.constrains("fee_tax_id")
+    def _check_fee_tax(self):
+        for factor in self:
+            factor._check_fee_tax_is_excluded(factor.fee_tax_id)
+
+    @api.model
+    def _check_fee_tax_is_excluded(self, tax):
+        """The fee is a base amount, the tax comes on top: a tax included in the price would
+        be read the other way round by the journal entry."""
+        if tax and any(t.price_include for t in tax | tax.children_tax_ids):
+            raise ValidationError(
+                self.env._(
+                    "%(tax)s is included in the price: choose a tax excluded from the price "
+                    "for the factoring fee.",
+                    tax=tax.name,
+                )
+            )
+
     @api.constrains("receivable_account_id", "holdback_account_id")
     def _check_accounts(self):
         for factor in self:

@@ -118,7 +118,7 @@ class CollectionFactoringBatch(models.Model):
         help="Face value less advance, fee and its tax: the holdback and the rest of the "
         "price, paid by the factor at settlement.",
     )
-    export_file = fields.Binary(string="Export File", attachment=True, copy=False, readonly=True)
+    export_file = fields.Binary(attachment=True, copy=False, readonly=True)
     export_filename = fields.Char(copy=False, readonly=True)
     export_date = fields.Datetime(copy=False, readonly=True)
     transfer_move_id = fields.Many2one(
@@ -159,7 +159,6 @@ class CollectionFactoringBatch(models.Model):
         "fee_tax_id",
         "holdback_percent",
         "currency_id",
-        "date",
     )
     def _compute_amounts(self):
         for batch in self:
@@ -200,6 +199,11 @@ class CollectionFactoringBatch(models.Model):
                         "Advance, holdback and fee add up to more than 100 %% of the face value."
                     )
                 )
+
+    @api.constrains("fee_tax_id")
+    def _check_fee_tax(self):
+        for batch in self:
+            batch.factor_id._check_fee_tax_is_excluded(batch.fee_tax_id)
 
     @api.constrains("currency_id", "factor_id")
     def _check_currency(self):
@@ -375,14 +379,21 @@ class CollectionFactoringBatch(models.Model):
 
     def _lock(self):
         """Lock the batch row: two clicks at once post it once (the second sees it posted)."""
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM %s WHERE id IN %s FOR UPDATE",
-                SQL.identifier(self._table),
-                tuple(self.ids),
-            )
-        )
+        self._lock_rows(self)
         self.invalidate_recordset(["state"])
+
+    @api.model
+    def _lock_rows(self, records):
+        """Lock ``records`` until the end of the transaction; a concurrent transaction that
+        changed them makes this one fail and be retried (then it sees the change)."""
+        if records:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM %s WHERE id IN %s FOR UPDATE",
+                    SQL.identifier(records._table),
+                    tuple(records.ids),
+                )
+            )
 
     def _check_state(self, *states):
         self.ensure_one()
@@ -759,8 +770,8 @@ class CollectionFactoringBatch(models.Model):
                 )
             )
         invoices = self.line_ids.filtered(lambda line: line.state != "cancel").move_id
-        # Another transaction paying one of the invoices now would be lost: lock them.
-        self.env["res.company"]._with_locked_records(invoices)
+        # A payment registered on one of the invoices meanwhile must not be lost: lock them.
+        self._lock_rows(invoices)
         Move = self.env["account.move"].with_company(self.company_id)
         transfer = Move.create(self._prepare_transfer_move_vals())
         transfer.action_post()
@@ -784,6 +795,8 @@ class CollectionFactoringBatch(models.Model):
                 move = Move.create(prepare(figures))
                 move.action_post()
                 values[field_name] = move.id
+        if "fee_move_id" in values:
+            self._check_fee_move(Move.browse(values["fee_move_id"]), figures)
         self.line_ids.filtered(lambda line: line.state != "cancel").state = "factored"
         values["state"] = "posted"
         self.write(values)
@@ -798,6 +811,22 @@ class CollectionFactoringBatch(models.Model):
                     "the factor; our follow-up stops.",
                     factor=self.factor_id.partner_id.name,
                     batch=self.name,
+                )
+            )
+
+    def _check_fee_move(self, move, figures):
+        """Odoo's tax engine found the tax of the batch figures (else the entry would carry an
+        automatic balancing line)."""
+        tax = sum(move.line_ids.filtered("tax_line_id").mapped("amount_currency"))
+        if self.currency_id.compare_amounts(tax, float(figures.fee_tax)):
+            raise UserError(
+                self.env._(
+                    "The tax on the fee of %(batch)s is %(tax)s in the journal entry, not "
+                    "%(expected)s: check the tax %(name)s.",
+                    batch=self.name,
+                    tax=tax,
+                    expected=figures.fee_tax,
+                    name=self.fee_tax_id.name,
                 )
             )
 
@@ -890,6 +919,7 @@ class CollectionFactoringBatchLine(models.Model):
         string="Invoice",
         required=True,
         index=True,
+        ondelete="restrict",
         check_company=True,
         domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
         " ('payment_state', 'in', ('not_paid', 'partial')), ('currency_id', '=', currency_id)]",

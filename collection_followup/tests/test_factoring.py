@@ -166,6 +166,11 @@ class TestFactoring(CollectionFollowupCommon):
         self.factor.invalidate_recordset()
         with self.assertRaisesRegex(ValidationError, "not a customer receivable"):
             self.factor.receivable_account_id = self.receivable
+        included = self.fee_tax.copy(
+            {"name": "Fee VAT incl.", "price_include_override": "tax_included"}
+        )
+        with self.assertRaisesRegex(ValidationError, "included in the price"):
+            self.factor.fee_tax_id = included
         euro = self.setup_other_currency("EUR")
         with self.assertRaisesRegex(ValidationError, "does not buy invoices in EUR"):
             self._batch(invoices=self.env["account.move"], currency_id=euro.id)
