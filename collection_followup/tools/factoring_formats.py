@@ -390,16 +390,16 @@ class Fixed250Format(FixedWidthFormat):
         Field("zip", 10, description="postcode"),
         Field("city", 30, truncate=True, description="city"),
         Field("country", 2, description="country (ISO 3166)"),
-        Field("amount_total", 15, "M", description="invoice total, in cents"),
-        Field("amount_open", 15, "M", description="amount sold (still owed), in cents"),
+        Field("amount_total", 15, "M", description="invoice total"),
+        Field("amount_open", 15, "M", description="amount sold (still owed)"),
         Field("currency", 3, description="currency (ISO 4217)"),
         Field("payment_reference", 20, description="payment reference"),
     )
     trailer_fields = (
         Field("record_type", 1, "C", value="T", description="`T`"),
         Field("count", 6, "N", description="number of detail records"),
-        Field("total_amount_total", 15, "M", description="sum of the invoice totals, in cents"),
-        Field("total_amount_open", 15, "M", description="sum of the amounts sold, in cents"),
+        Field("total_amount_total", 15, "M", description="sum of the invoice totals"),
+        Field("total_amount_open", 15, "M", description="sum of the amounts sold"),
         Field("filler", 213, "C", value=" " * 213, description="spaces"),
     )
 
@@ -432,13 +432,13 @@ class Fixed128AsciiFormat(FixedWidthFormat):
         Field("customer_vat", 20, description="customer VAT number"),
         Field("customer_name", 30, truncate=True, description="customer name"),
         Field("country", 2, description="country (ISO 3166)"),
-        Field("amount_open", 13, "M", description="amount sold (still owed), in cents"),
+        Field("amount_open", 13, "M", description="amount sold (still owed)"),
         Field("payment_reference", 25, description="payment reference"),
     )
     trailer_fields = (
         Field("record_type", 1, "C", value="T", description="`T`"),
         Field("count", 5, "N", description="number of detail records"),
-        Field("total_amount_open", 15, "M", description="sum of the amounts sold, in cents"),
+        Field("total_amount_open", 15, "M", description="sum of the amounts sold"),
         Field("filler", 107, "C", value=" " * 107, description="spaces"),
     )
 
