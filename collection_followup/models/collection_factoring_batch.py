@@ -1,6 +1,6 @@
 import base64
 
-from odoo import Command, api, fields, models
+from odoo import Command, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
@@ -452,7 +452,7 @@ class CollectionFactoringBatch(models.Model):
             for (move,) in self.env["collection.factoring.batch.line"]._read_group(
                 [
                     ("move_id", "in", moves.ids),
-                    ("batch_id", "!=", self.id),
+                    ("batch_id", "!=", self._origin.id),
                     ("state", "in", ("draft", "factored")),
                 ],
                 ["move_id"],
@@ -595,11 +595,10 @@ class CollectionFactoringBatch(models.Model):
             | self.line_ids.recourse_move_id
         )
 
-    def _amounts(self, amount_currency, sign=1):
+    def _amounts(self, amount_currency):
         """Line values of ``amount_currency`` in the batch currency, and its value in the
         company currency at the batch date."""
         company = self.company_id
-        amount_currency = sign * amount_currency
         balance = self.currency_id._convert(
             amount_currency, company.currency_id, company, self.date
         )
@@ -679,8 +678,8 @@ class CollectionFactoringBatch(models.Model):
                 "account_id": self.factor_id.receivable_account_id.id,
                 "partner_id": self.factor_id.partner_id.id,
                 "currency_id": self.currency_id.id,
-                "amount_currency": total_currency,
-                "balance": total_balance,
+                "amount_currency": self.currency_id.round(total_currency),
+                "balance": self.company_id.currency_id.round(total_balance),
             }
         )
         ref = self.env._(
@@ -712,7 +711,7 @@ class CollectionFactoringBatch(models.Model):
             self.factor_id.bank_journal_id,
             label,
             [
-                {**self._factor_line(advance, label, self._receipt_account())},
+                self._factor_line(advance, label, self._receipt_account()),
                 self._factor_line(-advance, label),
             ],
         )
@@ -852,12 +851,11 @@ class CollectionFactoringBatch(models.Model):
         )
         lines, total_currency, total_balance = [], 0.0, 0.0
         for account, account_lines in open_lines.grouped("account_id").items():
-            residual_currency = sum(account_lines.mapped("amount_residual_currency"))
-            residual = sum(account_lines.mapped("amount_residual"))
-            if self.currency_id.is_zero(residual_currency) and self.company_id.currency_id.is_zero(
-                residual
-            ):
-                continue
+            residual_currency = self.currency_id.round(
+                sum(account_lines.mapped("amount_residual_currency"))
+            )
+            if self.currency_id.is_zero(residual_currency):
+                continue  # matched below; a rest in company currency is an exchange difference
             balance = self.currency_id._convert(
                 residual_currency, self.company_id.currency_id, self.company_id, date
             )
@@ -881,8 +879,8 @@ class CollectionFactoringBatch(models.Model):
                     "account_id": self._receipt_account(inbound=total_currency >= 0).id,
                     "partner_id": self.factor_id.partner_id.id,
                     "currency_id": self.currency_id.id,
-                    "amount_currency": total_currency,
-                    "balance": total_balance,
+                    "amount_currency": self.currency_id.round(total_currency),
+                    "balance": self.company_id.currency_id.round(total_balance),
                 }
             )
             settlement = (
@@ -892,12 +890,12 @@ class CollectionFactoringBatch(models.Model):
             )
             settlement.action_post()
             values["settlement_move_id"] = settlement.id
-            self.write(values)
-            for _account, account_lines in self._factor_open_lines().grouped("account_id").items():
-                account_lines.reconcile()
-        else:
-            self.write(values)
-        self.message_post(body=self.env._("Settled on %(date)s.", date=fields.Date.to_string(date)))
+        self.write(values)
+        for account_lines in self._factor_open_lines().grouped("account_id").values():
+            account_lines.reconcile()
+        self.message_post(
+            body=self.env._("Settled on %(date)s.", date=tools.format_date(self.env, date))
+        )
 
 
 class CollectionFactoringBatchLine(models.Model):
@@ -932,7 +930,9 @@ class CollectionFactoringBatchLine(models.Model):
     amount_total = fields.Monetary(related="move_id.amount_total", string="Invoice Total")
     amount_face = fields.Monetary(
         string="Face Value",
-        readonly=True,
+        compute="_compute_amount_face",
+        store=True,
+        precompute=True,
         help="What the invoice still owes, as sent to the factor: the amount sold. Taken when "
         "the invoice is added and again at each export.",
     )
@@ -964,6 +964,13 @@ class CollectionFactoringBatchLine(models.Model):
         ),
     ]
 
+    @api.depends("move_id")
+    def _compute_amount_face(self):
+        """A snapshot, on purpose not recomputed when the invoice is paid: the export takes
+        it again, and posting refuses an invoice that changed since (see _check_unchanged)."""
+        for line in self:
+            line.amount_face = line.move_id.amount_residual
+
     @api.depends("move_id", "batch_id.state", "batch_id.date")
     def _compute_ineligibility(self):
         self.ineligibility = False
@@ -994,16 +1001,12 @@ class CollectionFactoringBatchLine(models.Model):
         lines = super().create(vals_list)
         if any(line.batch_id.state != "draft" for line in lines):
             raise UserError(self.env._("Invoices are added to a batch while it is a draft."))
-        lines._refresh_amount()
         return lines
 
     def write(self, vals):
         if "move_id" in vals and any(line.batch_id.state != "draft" for line in self):
             raise UserError(self.env._("Invoices are changed in a batch while it is a draft."))
-        result = super().write(vals)
-        if "move_id" in vals:
-            self._refresh_amount()
-        return result
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):

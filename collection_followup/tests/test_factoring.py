@@ -6,7 +6,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import file_open
 
 from .common import CollectionFollowupCommon
@@ -252,6 +252,23 @@ class TestFactoring(CollectionFollowupCommon):
         self.assertEqual(batch.state, "draft")
         with self.assertRaisesRegex(ValidationError, "is in EUR; the batch is in USD"):
             batch.line_ids = [Command.create({"move_id": in_euro.id})]
+
+    def test_batch_form_shows_why_an_invoice_is_refused(self):
+        self.env["collection.dispute"].create({"move_id": self.inv2.id, "reason": "wrong_amount"})
+        form = Form(self.env["collection.factoring.batch"].with_user(self.manager))
+        form.factor_id = self.factor
+        form.date = "2026-03-15"
+        self.assertEqual(form.advance_rate, 80.0)
+        with form.line_ids.new() as line:
+            line.move_id = self.inv1
+            self.assertFalse(line.ineligibility)
+        with form.line_ids.new() as line:
+            line.move_id = self.inv2
+            self.assertEqual(line.ineligibility, "the customer disputes it")
+        self.assertEqual(form.amount_face, 3500.0)
+        batch = form.save()
+        self.assertTrue(batch.name.startswith("FACT/"))
+        self.assertEqual(batch.line_ids.mapped("amount_face"), [1000.0, 2500.0])
 
     # ------------------------------------------------------------------
     # Figures
