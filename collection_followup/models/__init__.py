@@ -17,3 +17,5 @@ from . import collection_late_fee
 from . import collection_discount_rule
 from . import account_payment_term
 from . import collection_loyalty_reward
+from . import collection_factor
+from . import collection_factoring_batch

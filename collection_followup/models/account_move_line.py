@@ -4,6 +4,15 @@ from odoo import fields, models
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
 
+    collection_factoring_line_id = fields.Many2one(
+        "collection.factoring.batch.line",
+        string="Factored Invoice",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="On a factoring transfer or recourse entry: the invoice of the batch it moves.",
+    )
+
     def reconcile(self):
         """Paying the overdue items lifts the customer's credit hold and marks promises kept at
         once."""

@@ -8,3 +8,4 @@ from . import test_promise_dispute
 from . import test_portal
 from . import test_late_fees
 from . import test_discount
+from . import test_factoring
