@@ -18,6 +18,9 @@
         "data/plan_data.xml",
         "report/followup_letter_report.xml",
         "report/statement_report.xml",
+        "data/collection_agency_data.xml",
+        "report/collection_case_file_report.xml",
+        "report/demand_letter_report.xml",
         "views/collection_followup_policy_views.xml",
         "views/collection_followup_action_views.xml",
         "views/res_partner_views.xml",
@@ -27,6 +30,7 @@
         "views/collection_plan_views.xml",
         "views/collection_promise_dispute_views.xml",
         "views/portal_templates.xml",
+        "views/collection_agency_views.xml",
         "views/collection_menus.xml",
     ],
     "demo": [

@@ -11,3 +11,6 @@ from . import collection_payment_plan
 from . import collection_promise
 from . import collection_dispute
 from . import ir_module_module
+from . import collection_agency
+from . import collection_agency_case
+from . import collection_case_file

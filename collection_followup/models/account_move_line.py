@@ -5,8 +5,8 @@ class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
 
     def reconcile(self):
-        """Paying the overdue items lifts the customer's credit hold and marks promises kept at
-        once."""
+        """Paying the overdue items lifts the customer's credit hold, marks promises kept and
+        records the collections of agency cases at once."""
         result = super().reconcile()
         receivables = self.filtered(lambda line: line.account_type == "asset_receivable")
         if not receivables:  # vendor bills, transfers...: nothing of ours to update
@@ -14,6 +14,7 @@ class AccountMoveLine(models.Model):
         self.env["collection.promise"].search(
             [("state", "=", "open"), ("move_ids", "in", receivables.move_id.ids)]
         )._check_kept()
+        self.env["collection.agency.case"]._collection_on_reconcile(receivables)
         for company, lines in receivables.grouped("company_id").items():
             partners = lines.partner_id.commercial_partner_id.with_company(company).filtered(
                 "collection_on_hold"

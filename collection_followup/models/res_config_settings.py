@@ -30,3 +30,6 @@ class ResConfigSettings(models.TransientModel):
     collection_hold_mode = fields.Selection(
         related="company_id.collection_hold_mode", readonly=False
     )
+    collection_demand_days = fields.Integer(
+        related="company_id.collection_demand_days", readonly=False
+    )

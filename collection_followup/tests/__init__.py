@@ -6,3 +6,4 @@ from . import test_payment_plan
 from . import test_followup_languages
 from . import test_promise_dispute
 from . import test_portal
+from . import test_agency
