@@ -7,3 +7,4 @@ from . import test_followup_languages
 from . import test_promise_dispute
 from . import test_portal
 from . import test_agency
+from . import test_demand_letter
