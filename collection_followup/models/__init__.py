@@ -11,6 +11,9 @@ from . import collection_payment_plan
 from . import collection_promise
 from . import collection_dispute
 from . import ir_module_module
+from . import collection_reference_rate
+from . import collection_late_fee_rule
+from . import collection_late_fee
 from . import collection_agency
 from . import collection_agency_case
 from . import collection_case_file

@@ -8,6 +8,7 @@ from ..tools.qr import qr_png_data_uri
 _logger = logging.getLogger(__name__)
 
 CHANNELS = [
+    ("fee", "Late Fee"),
     ("email", "Email"),
     ("sms", "SMS"),
     ("letter", "Letter"),
@@ -80,6 +81,7 @@ class CollectionFollowupAction(models.Model):
     )
     approved_by_id = fields.Many2one("res.users", string="Decided By", readonly=True)
     error = fields.Text()
+    late_fee_ids = fields.One2many("collection.late.fee", "action_id", string="Late Fees")
 
     @api.depends("line_ids")
     def _compute_move_ids(self):
@@ -358,6 +360,24 @@ class CollectionFollowupAction(models.Model):
             user_id=collector.id,
         )
         return {"activity_id": activity.id}
+
+    def _execute_fee(self, decision):
+        """Book the level's late fees on the overdue invoices of the reminder."""
+        today = fields.Date.context_today(self)
+        invoices = decision.lines.filtered(
+            lambda line: (line.date_maturity or line.date) < today
+        ).move_id
+        rule = self.level_id.late_fee_rule_id.sudo()
+        fees = rule._charge(invoices, today, today.isoformat())
+        if not fees:
+            return {
+                "state": "skipped",
+                "error": self.env._(
+                    "No late fee to charge: already charged today, in grace, or exempt."
+                ),
+            }
+        fees.action_id = self
+        return {}
 
     def _execute_hold(self, decision):
         # Follow-up bookkeeping on the customer, done for collectors who cannot edit contacts.

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 CHANNEL_FIELDS = {
+    "fee": "late_fee_rule_id",
     "email": "send_email",
     "sms": "send_sms",
     "letter": "send_letter",
@@ -70,6 +71,13 @@ class CollectionFollowupLevel(models.Model):
     credit_hold = fields.Boolean(
         help="Put the customer on credit hold: new invoices are blocked or warned about, "
         "per the company setting, until the overdue items are paid."
+    )
+    late_fee_rule_id = fields.Many2one(
+        "collection.late.fee.rule",
+        string="Charge Late Fees",
+        domain="[('company_id', '=', company_id)]",
+        help="When this level is reached, book the fees the rule gives on the overdue "
+        "invoices listed, before the reminder goes out.",
     )
     requires_approval = fields.Boolean(
         help="The run only prepares this level's actions; a manager approves or rejects them."

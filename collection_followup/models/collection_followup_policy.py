@@ -13,6 +13,19 @@ class CollectionFollowupPolicy(models.Model):
     )
     level_ids = fields.One2many("collection.followup.level", "policy_id", string="Levels")
     level_count = fields.Integer(compute="_compute_level_count")
+    late_fee_rule_id = fields.Many2one(
+        "collection.late.fee.rule",
+        string="Monthly Late Fees",
+        domain="[('company_id', '=', company_id)]",
+        help="Charged at the end of every month on the late invoices of the customers under "
+        "this policy. A level can also charge a rule when it is reached.",
+    )
+    invoice_terms = fields.Html(
+        string="Terms on Invoices",
+        translate=True,
+        help="Printed on every invoice of the customers under this policy, in their language, "
+        "above what the late fee rules charge: accepted payment methods, penalties, discounts.",
+    )
 
     @api.depends("level_ids")
     def _compute_level_count(self):

@@ -129,6 +129,13 @@ class ResPartner(models.Model):
         search="_search_collection_overdue_amount",
         currency_field="collection_currency_id",
     )
+    collection_late_fee_preview = fields.Monetary(
+        string="Late Fees If Paid Today",
+        compute="_compute_collection_late_fee_preview",
+        currency_field="collection_currency_id",
+        help="What the late fee rules would add to the customer's late invoices of this "
+        "company if they were paid today, on top of what was charged (company currency).",
+    )
     collection_oldest_due_date = fields.Date(
         string="Oldest Due Date",
         compute="_compute_collection_status",
@@ -200,6 +207,25 @@ class ResPartner(models.Model):
             partner.collection_level_id = decision.level if decision else False
             partner.collection_next_action_date = (
                 decision.next_date if decision and decision.next_date else False
+            )
+
+    @api.depends_context("company")
+    def _compute_collection_late_fee_preview(self):
+        company = self.env.company
+        today = fields.Date.context_today(self)
+        for partner in self:
+            invoices = self.env["account.move"].search(
+                [
+                    ("commercial_partner_id", "=", partner.commercial_partner_id.id),
+                    ("company_id", "=", company.id),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                ]
+            )
+            partner.collection_late_fee_preview = sum(
+                preview["currency"]._convert(preview["amount"], company.currency_id, company, today)
+                for preview in invoices._collection_late_fee_preview(today).values()
             )
 
     def _compute_collection_action_count(self):
@@ -409,6 +435,8 @@ class ResPartner(models.Model):
             lines = self.env["account.move.line"].browse(
                 [item.key for item, _amount in decision.situation.open_items]
             )
+            previews = lines.move_id._collection_late_fee_preview(today)
+            rules = self.env["collection.late.fee.rule"]._policy_rules(decision.policy)
             sections.append(
                 {
                     "company": company,
@@ -426,11 +454,18 @@ class ResPartner(models.Model):
                             "amount": line.amount_residual_currency,
                             "currency": line.currency_id,
                             "url": line.move_id.get_portal_url(),
+                            "is_fee": bool(line.move_id.collection_late_fee_origin_id),
                         }
                         for line in lines.sorted(
                             lambda aml: (aml.date_maturity or aml.date, aml.id)
                         )
                     ],
+                    "late_fees": [
+                        {"move": move, **previews[move.id]}
+                        for move in lines.move_id.sorted("invoice_date_due")
+                        if move.id in previews
+                    ],
+                    "fee_terms": [rule._terms_text() for rule in rules],
                     "plans": self.env["collection.payment.plan"].search(
                         [
                             ("partner_id", "=", self.id),

@@ -97,6 +97,30 @@ class TestCollectionsPage(CollectionsPortalCommon):
         # The same link again: the secret is reused until it expires.
         self.assertEqual(self.customer._collection_portal_url(), url)
 
+    def test_page_shows_the_late_fees_that_apply(self):
+        rule = self.env["collection.late.fee.rule"].create(
+            {"name": "Late fee", "fixed_amount": 40.0, "percent": 2.0}
+        )
+        self.company.collection_policy_id.late_fee_rule_id = rule
+        url = "/" + self._path(self.customer._collection_portal_url())
+        page = html_unescape(self.url_open(url).text).replace("\xa0", " ")
+        self.assertIn(
+            "Our terms: a fee of $ 40.00 per late invoice, 2 % of the overdue amount.", page
+        )
+        # 40.00 + 2 % of 1,250.00, whatever the day: nothing was charged yet.
+        self.assertRegex(
+            page,
+            rf"{re.escape(self.invoice.name)}: if paid today, late fees of\s*"
+            r"<strong[^>]*>\$ <span[^>]*>65.00</span></strong>\s*would be added",
+        )
+        self.assertNotIn(f"{self.not_due.name}: if paid today", page, "not due: no fee")
+        self.assertNotIn(f"{self.other_invoice.name}", page)
+        fee = rule._charge(self.invoice, fields.Date.today(), "portal-test")
+        page = html_unescape(self.url_open(url).text).replace("\xa0", " ")
+        self.assertIn(fee.fee_move_id.name, page, "the fee document is an item owed")
+        self.assertIn("Late fees</span>", page)
+        self.assertNotIn(f"{self.invoice.name}: if paid today", page, "all charged already")
+
     def test_no_wrong_expired_or_revoked_secret_shows_nothing(self):
         url = self.customer._collection_portal_url()
         token = url.rsplit("/", 1)[1]
