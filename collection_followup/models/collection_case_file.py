@@ -87,14 +87,51 @@ class CollectionCaseFile(models.AbstractModel):
 
     @api.model
     def _fees_and_interest(self, lines, on_date):
-        """Fees and interest owed on ``lines`` on ``on_date`` that are not booked yet.
+        """Fees and interest owed on ``lines`` on ``on_date`` that are not booked yet: what the
+        late fee rules of the customer's policy would add if the invoices were paid that day
+        (``account.move._collection_late_fee_preview``).
 
-        Returns ``[{"move": invoice, "label": str, "amount": float}]`` in company currency.
-        Booked fees (fee invoices, debit notes) are receivable items of their own and are listed
-        with the items. The interest accrued if the customer paid on ``on_date`` comes from the
-        late-fee rules (``account.move._collection_late_fee_preview``), which are not on this
-        branch: until they are wired here, nothing is added."""
-        return []
+        Returns ``[{"move": invoice, "label": str, "amount": float}]``, amounts in company
+        currency. Booked fees (fee invoices, debit notes) are receivable items of their own and
+        are listed with the items."""
+        fees = []
+        moves = lines.move_id.sorted(lambda move: (move.invoice_date_due or move.date, move.id))
+        previews = moves._collection_late_fee_preview(on_date)
+        for move in moves.filtered(lambda m: m.id in previews):
+            preview = previews[move.id]
+            company = move.company_id
+            fees.append(
+                {
+                    "move": move,
+                    "label": self.env._(
+                        "%(invoice)s: %(explanation)s",
+                        invoice=move.name,
+                        explanation=" · ".join(preview["texts"]),
+                    ),
+                    "amount": preview["currency"]._convert(
+                        preview["amount"], company.currency_id, company, on_date
+                    ),
+                }
+            )
+        return fees
+
+    @api.model
+    def _claim_lines(self, lines, on_date):
+        """The items of a claim on ``on_date``: the overdue ones among ``lines``, and the late
+        fees booked on their invoices and still open (fee documents are due at once, so one
+        booked that day counts too)."""
+        overdue = lines.filtered(lambda line: (line.date_maturity or line.date) < on_date)
+        if not overdue:
+            return overdue
+        fees = self.env["account.move.line"].search(
+            [
+                ("move_id.collection_late_fee_origin_id", "in", overdue.move_id.ids),
+                ("account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+            ]
+        )
+        return overdue | fees
 
     @api.model
     def _history(self, partner, company, lines, case=None):
@@ -287,11 +324,9 @@ class CollectionCaseFile(models.AbstractModel):
 
     @api.model
     def _demand_values(self, action):
-        """The letter before action of a follow-up action: its overdue items, fees and
-        interest on the letter's date, and the final deadline."""
-        lines = action.line_ids.filtered(
-            lambda line: not line.reconciled and (line.date_maturity or line.date) < action.date
-        )
+        """The letter before action of a follow-up action: its items still open (the claim of
+        the letter's date), fees and interest on that date, and the final deadline."""
+        lines = action.line_ids.filtered(lambda line: not line.reconciled)
         values = self._values(action.partner_id, action.company_id, lines, action.date)
         values["deadline"] = action.date + timedelta(days=action.company_id.collection_demand_days)
         return values

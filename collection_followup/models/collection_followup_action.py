@@ -277,10 +277,9 @@ class CollectionFollowupAction(models.Model):
         )
 
     def _execute_demand(self, decision):
-        """The letter before action: the overdue items, fees and interest, a final deadline."""
-        overdue = decision.lines.filtered(
-            lambda line: (line.date_maturity or line.date) < self.date
-        )
+        """The letter before action: the overdue items and booked fees, the fees and interest
+        not booked yet, a final deadline."""
+        overdue = self.env["collection.case.file"]._claim_lines(decision.lines, self.date)
         if not overdue:
             raise UserError(
                 self.env._(
@@ -305,9 +304,7 @@ class CollectionFollowupAction(models.Model):
         agency = self.level_id.agency_id
         if not agency:
             raise UserError(self.env._("Choose the agency of the level."))
-        overdue = decision.lines.filtered(
-            lambda line: (line.date_maturity or line.date) < self.date
-        )
+        overdue = self.env["collection.case.file"]._claim_lines(decision.lines, self.date)
         error = agency._collection_threshold_error(overdue, self.date)
         if error:
             return {"state": "skipped", "error": error}

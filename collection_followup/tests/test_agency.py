@@ -152,6 +152,17 @@ class TestAgencyHandover(AgencyCommon):
         again, _mails = self._run("2026-04-02")
         self.assertFalse(again)
 
+    def test_booked_late_fees_go_to_the_agency_with_their_invoice(self):
+        rule = self.env["collection.late.fee.rule"].create(
+            {"name": "Late fee", "fixed_amount": 40.0}
+        )
+        invoice = self._create_invoice(self.customer, 1200.0, "2026-01-01", due_date="2026-01-01")
+        with freeze_time("2026-03-31"):
+            document = rule._charge(invoice, self._date("2026-03-31"), "2026-03-31").fee_move_id
+        case = self._handover("2026-04-01")
+        self.assertEqual(case.line_ids.move_id, invoice | document)
+        self.assertEqual(case.amount_handover, 1240.0)
+
     def test_level_needs_an_agency_of_its_company(self):
         with self.assertRaisesRegex(Exception, "choose the agency"):
             self.env["collection.followup.level"].create(

@@ -1,12 +1,8 @@
-from unittest.mock import patch
-
 from freezegun import freeze_time
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
-
-from odoo.addons.collection_followup.models.collection_case_file import CollectionCaseFile
 
 from .test_agency import AgencyCommon
 
@@ -25,7 +21,6 @@ class TestDemandLetter(AgencyCommon):
         )
         cls.first = cls._create_invoice(cls.customer, 1234.56, "2026-01-01", "2026-01-01")
         cls.second = cls._create_invoice(cls.customer, 765.44, "2026-01-15", "2026-02-01")
-        # A late fee booked earlier: an ordinary receivable item of its own.
         cls.fee = cls._create_invoice(cls.customer, 40.00, "2026-02-15", "2026-02-15")
         cls.not_due = cls._create_invoice(cls.customer, 300.00, "2026-02-20", "2026-04-01")
 
@@ -94,44 +89,64 @@ class TestDemandLetter(AgencyCommon):
         self.assertIn("$ 2 040,00 no later than 16/03/2026.", text)
         self.assertIn(f"{self.second.name} 15/01/2026 01/02/2026 29 $ 765,44", text)
 
-    def test_fees_and_interest_apart_and_in_the_total(self):
-        def fees(self_, lines, on_date):
-            return [
-                {
-                    "move": lines.move_id.sorted("id")[0],
-                    "label": f"Interest 8 % a year since 01/01/2026 until {on_date}",
-                    "amount": 12.34,
-                }
-            ]
-
-        with patch.object(CollectionCaseFile, "_fees_and_interest", fees):
-            _report_action, action = self._print_letter("2026-03-02")
-            with freeze_time("2026-03-02"):
-                text = self._report_text(
-                    "collection_followup.action_report_demand_letter", action.ids
-                )
-        self.assertIn(
-            "Fees and interest Amount Interest 8 % a year since 01/01/2026 until 2026-03-02 "
-            "$ 12.34",
-            text,
+    def test_interest_apart_then_booked_fees_as_items(self):
+        rule = self.env["collection.late.fee.rule"].create(
+            {"name": "Late fee", "fixed_amount": 40.0, "interest": "fixed", "annual_rate": 10.0}
         )
+        self.policy.late_fee_rule_id = rule
+        invoice = self._create_invoice(self.other_customer, 1000.0, "2026-01-01", "2026-01-31")
+        # Nothing booked yet: 40 + 1,000 x 10 % x 30/365 = 48.22 if paid on the letter's date.
+        _report_action, action = self._print_letter("2026-03-02", partner=self.other_customer)
+        with freeze_time("2026-03-02"):
+            text = self._report_text("collection_followup.action_report_demand_letter", action.ids)
+        self.assertIn(f"Fees and interest Amount {invoice.name}: Late fee", text)
         self.assertIn(
-            "Items still owed $ 2,040.00 Fees and interest $ 12.34 Total $ 2,052.34", text
+            "Items still owed $ 1,000.00 Fees and interest $ 48.22 Total $ 1,048.22", text
         )
-        self.assertIn("total amount of $ 2,052.34 no later", text)
+        self.assertIn("total amount of $ 1,048.22 no later than 03/16/2026.", text)
+        # Booked the same day: the fee document is an item (due at once), nothing on top.
+        with freeze_time("2026-03-02"):
+            fee = rule._charge(invoice, self._date("2026-03-02"), "2026-03-02")
+        document = fee.fee_move_id
+        self.assertEqual(document.amount_total, 48.22)
+        _report_action, action = self._print_letter("2026-03-02", partner=self.other_customer)
+        self.assertEqual(action.line_ids.move_id, invoice | document)
+        with freeze_time("2026-03-02"):
+            text = self._report_text("collection_followup.action_report_demand_letter", action.ids)
+        self.assertIn(f"{document.name} 03/02/2026 03/02/2026 0 $ 48.22", text)
+        self.assertIn("Items still owed $ 1,048.22 Fees and interest $ 0.00 Total $ 1,048.22", text)
+        # Ten days later: the interest of the ten days comes on top (50.96 - 48.22 = 2.74).
+        _report_action, action = self._print_letter("2026-03-12", partner=self.other_customer)
+        with freeze_time("2026-03-12"):
+            text = self._report_text("collection_followup.action_report_demand_letter", action.ids)
+        self.assertIn("Items still owed $ 1,048.22 Fees and interest $ 2.74 Total $ 1,050.96", text)
+        self.assertIn("no later than 03/26/2026.", text)
 
-    def test_level_channel_prints_the_letter(self):
+    def test_level_channel_prints_the_letter_after_booking_the_fees(self):
         self.formal.send_demand_letter = True
-        self.assertEqual(self.formal._get_channels(), ["email", "sms", "letter", "demand"])
+        self.formal.late_fee_rule_id = self.env["collection.late.fee.rule"].create(
+            {"name": "Formal demand fee", "fixed_amount": 40.0}
+        )
+        self.assertEqual(self.formal._get_channels(), ["fee", "email", "sms", "letter", "demand"])
         with mute_logger("odoo.addons.collection_followup.models.collection_followup_action"):
             actions, _mails = self._run("2026-02-16")  # 46 days: the formal demand
+        fee_action = actions.filtered(lambda a: a.channel == "fee")
+        self.assertEqual(fee_action.state, "done")
+        documents = self.env["collection.late.fee"].search([("action_id", "=", fee_action.id)])
+        self.assertEqual(documents.move_id, self.first | self.second | self.fee)
         demand = actions.filtered(lambda a: a.channel == "demand")
         self.assertRecordValues(demand, [{"state": "done", "level_id": self.formal.id}])
-        self.assertEqual(demand.line_ids.move_id, self.first | self.second | self.fee)
+        # The three fees of 40.00 booked a moment before are items of the letter.
+        self.assertEqual(
+            demand.line_ids.move_id,
+            self.first | self.second | self.fee | documents.fee_move_id,
+        )
+        with freeze_time("2026-02-16"):
+            text = self._report_text("collection_followup.action_report_demand_letter", demand.ids)
+        self.assertIn("Items still owed $ 2,160.00 Fees and interest $ 0.00 Total $ 2,160.00", text)
         content = demand.attachment_id.raw.decode()
         self.assertIn("Letter before action", content)
-        self.assertIn("2,040.00", content)
-        self.assertIn(self.fee.name, content)
+        self.assertIn("2,160.00", content)
 
     def test_nothing_overdue_or_at_an_agency_no_letter(self):
         with self.assertRaisesRegex(UserError, "Contoso Ltd has nothing overdue"):

@@ -31,8 +31,8 @@ class CollectionAgencyHandover(models.TransientModel):
         domain="[('partner_id', 'child_of', partner_id), ('company_id', '=', company_id), "
         "('account_type', '=', 'asset_receivable'), ('parent_state', '=', 'posted'), "
         "('reconciled', '=', False)]",
-        help="The customer's overdue items the follow-up chases (disputed invoices and "
-        "invoices in a payment plan are left out).",
+        help="The customer's overdue items the follow-up chases and the late fees booked on "
+        "them (disputed invoices and invoices in a payment plan are left out).",
     )
     amount = fields.Monetary(string="Amount Handed Over", compute="_compute_amount")
     threshold_warning = fields.Char(compute="_compute_amount")
@@ -64,9 +64,7 @@ class CollectionAgencyHandover(models.TransientModel):
         today = fields.Date.context_today(self)
         if not decision:
             return self.env["account.move.line"]
-        return self.env["account.move.line"].browse(
-            [item.key for item, _amount in decision.situation.open_items if item.due_date < today]
-        )
+        return self.env["collection.case.file"]._claim_lines(decision.lines, today)
 
     def action_confirm(self):
         self.ensure_one()
