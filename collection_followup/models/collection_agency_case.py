@@ -494,7 +494,7 @@ class CollectionAgencyCommission(models.Model):
         vals = {
             "name": self.env._(
                 "Commission %(percent)s %% on %(amount)s collected on %(invoice)s (%(date)s)",
-                percent=self.commission_percent,
+                percent=tools.formatLang(self.env, self.commission_percent),
                 amount=tools.format_amount(self.env, self.amount_collected, self.currency_id),
                 invoice=self.move_id.name,
                 date=tools.format_date(self.env, self.date),

@@ -180,7 +180,6 @@ class ResPartner(models.Model):
     collection_open_dispute_count = fields.Integer(
         compute="_compute_collection_behaviour", string="Open Disputes"
     )
-    collection_agency_case_ids = fields.One2many("collection.agency.case", "partner_id")
     collection_agency_case_id = fields.Many2one(
         "collection.agency.case",
         compute="_compute_collection_agency_case_id",

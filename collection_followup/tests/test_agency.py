@@ -348,7 +348,10 @@ class TestAgencyCommission(AgencyCommon):
             ],
         )
         self.assertEqual(bill.invoice_line_ids.mapped("price_unit"), [185.19])
-        self.assertIn(invoice.name, bill.invoice_line_ids.name)
+        self.assertEqual(
+            bill.invoice_line_ids.name.replace("\xa0", " "),
+            f"Commission 15.00 % on $ 1,234.57 collected on {invoice.name} (04/20/2026)",
+        )
         self.assertEqual(case.commission_ids.bill_id, bill)
         self.assertEqual((case.amount_to_bill, case.bill_count), (0.0, 1))
         with self.assertRaisesRegex(UserError, "no commission left to bill"):
