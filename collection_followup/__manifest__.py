@@ -36,6 +36,9 @@
         "views/portal_templates.xml",
         "views/collection_agency_views.xml",
         "views/collection_menus.xml",
+        "security/collection_discount_security.xml",
+        "data/discount_data.xml",
+        "views/collection_discount_views.xml",
     ],
     "demo": [
         "demo/collection_demo.xml",

@@ -14,6 +14,9 @@ from . import ir_module_module
 from . import collection_reference_rate
 from . import collection_late_fee_rule
 from . import collection_late_fee
+from . import collection_discount_rule
+from . import account_payment_term
+from . import collection_loyalty_reward
 from . import collection_agency
 from . import collection_agency_case
 from . import collection_case_file

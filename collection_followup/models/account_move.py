@@ -1,5 +1,10 @@
-from odoo import api, fields, models
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import Command, api, fields, models, tools
 from odoo.exceptions import UserError
+
+from .collection_discount_rule import format_percent
 
 
 class AccountMove(models.Model):
@@ -52,6 +57,19 @@ class AccountMove(models.Model):
         help="What the late fee rules of the customer's policy would add, on top of what was "
         "already charged, if the invoice were paid today.",
     )
+    collection_discount_tiers = fields.Json(
+        string="Discount Tiers",
+        compute="_compute_collection_discount_tiers",
+        store=True,
+        readonly=True,
+        copy=False,
+        help="The early-payment discount tiers of this invoice, fixed when it is posted: per "
+        "tier the percentage, the last day and the discounted amount to pay.",
+    )
+    collection_discount_summary = fields.Char(
+        string="Early-Payment Discounts", compute="_compute_collection_discount_summary"
+    )
+    collection_loyalty_notice = fields.Char(compute="_compute_collection_loyalty_notice")
 
     @api.depends("collection_action_ids")
     def _compute_collection_action_count(self):
@@ -81,6 +99,60 @@ class AccountMove(models.Model):
                 and partner.collection_on_hold
                 and move._collection_hold_message()
             ) or False
+
+    @api.depends(
+        "invoice_payment_term_id",
+        "invoice_date",
+        "date",
+        "currency_id",
+        "amount_total",
+        "amount_untaxed",
+        "amount_total_signed",
+        "amount_untaxed_signed",
+        "invoice_cash_rounding_id",
+    )
+    def _compute_collection_discount_tiers(self):
+        for move in self:
+            rule = move.invoice_payment_term_id.collection_discount_rule_id
+            if not rule or move.move_type not in move._early_payment_discount_move_types():
+                move.collection_discount_tiers = False
+                continue
+            date_ref = move.invoice_date or move.date or fields.Date.context_today(move)
+            move.collection_discount_tiers = [
+                {
+                    "days": tier.days,
+                    "percent": tier.percent,
+                    "date": fields.Date.to_string(date_ref + timedelta(days=tier.days)),
+                    **move._collection_discounted_amounts(tier.percent),
+                }
+                for tier in rule._sorted_tiers()
+            ]
+
+    @api.depends("collection_discount_tiers", "invoice_payment_term_id", "line_ids.discount_date")
+    def _compute_collection_discount_summary(self):
+        for move in self:
+            move.collection_discount_summary = "; ".join(
+                self.env._(
+                    "%(percent)s %% until %(date)s: %(amount)s",
+                    percent=format_percent(self.env, tier["percent"]),
+                    date=tools.format_date(self.env, tier["date"]),
+                    amount=tools.format_amount(self.env, tier["amount_currency"], move.currency_id),
+                )
+                for tier in move._collection_discount_schedule()
+            )
+
+    @api.depends("partner_id", "move_type", "state", "company_id")
+    def _compute_collection_loyalty_notice(self):
+        drafts = self.filtered(lambda m: m.move_type == "out_invoice" and m.state == "draft")
+        Reward = self.env["collection.loyalty.reward"]
+        rewards = Reward._available_discounts(drafts) if Reward.has_access("read") else {}
+        for move in self:
+            reward = rewards.get(move)
+            move.collection_loyalty_notice = reward and self.env._(
+                "Loyalty reward: a %(percent)s %% discount will be added to this invoice when it "
+                "is posted.",
+                percent=format_percent(self.env, reward.percent),
+            )
 
     def action_view_collection_actions(self):
         self.ensure_one()
@@ -176,4 +248,284 @@ class AccountMove(models.Model):
             if move.company_id.collection_hold_mode == "block":
                 raise UserError(move._collection_hold_message())
             move.message_post(body=move._collection_hold_message())
+        self._collection_apply_loyalty_rewards()
+        # The tiers of the rule as it is now, whatever it was when the draft was made.
+        self.env.add_to_compute(self._fields["collection_discount_tiers"], self)
         return super()._post(soft=soft)
+
+    # ------------------------------------------------------------------
+    # Early-payment discount tiers (on top of Odoo's early payment discount)
+    # ------------------------------------------------------------------
+
+    def _collection_discounted_amounts(self, percent):
+        """What is left to pay with a discount of ``percent``, computed as Odoo computes its own
+        early discount (account.payment.term._compute_terms): on the total when the tax is
+        reduced on early payment ("included"), on the untaxed amount otherwise.
+
+        Returns unsigned ``{"amount_currency": ..., "balance": ...}`` (invoice and company
+        currency).
+        """
+        self.ensure_one()
+        rate = percent / 100.0
+        total_currency, untaxed_currency = self.amount_total, self.amount_untaxed
+        total, untaxed = abs(self.amount_total_signed), abs(self.amount_untaxed_signed)
+        if self.invoice_payment_term_id.early_pay_discount_computation == "included":
+            amount_currency = self.currency_id.round(total_currency * (1 - rate))
+            balance = self.company_currency_id.round(total * (1 - rate))
+        else:
+            amount_currency = self.currency_id.round(total_currency - untaxed_currency * rate)
+            balance = self.company_currency_id.round(total - untaxed * rate)
+        rounding = self.invoice_cash_rounding_id
+        if rounding:
+            difference = rounding.compute_difference(self.currency_id, amount_currency)
+            if not self.currency_id.is_zero(difference):
+                amount_currency += difference
+                balance = self.company_currency_id.round(
+                    amount_currency * total / total_currency if total_currency else 0.0
+                )
+        return {"amount_currency": amount_currency, "balance": balance}
+
+    def _collection_discount_schedule(self):
+        """The early-payment discounts of this invoice in date order: the tiers of its discount
+        rule, else Odoo's single early discount. Each is ``{"percent", "date",
+        "amount_currency", "balance"}`` with the unsigned discounted amount to pay."""
+        self.ensure_one()
+        if self.collection_discount_tiers:
+            return [
+                {**tier, "date": fields.Date.to_date(tier["date"])}
+                for tier in self.collection_discount_tiers
+            ]
+        term_line = self.line_ids.filtered(lambda line: line.display_type == "payment_term")
+        if (
+            len(term_line) != 1
+            or not term_line.discount_date
+            or not self.invoice_payment_term_id.early_discount
+        ):
+            return []
+        sign = -self.direction_sign
+        return [
+            {
+                "percent": self.invoice_payment_term_id.discount_percentage,
+                "date": term_line.discount_date,
+                "amount_currency": sign * term_line.discount_amount_currency,
+                "balance": sign * term_line.discount_balance,
+            }
+        ]
+
+    def _collection_discount_tier(self, on_date):
+        """The discount in force on ``on_date`` (the first one whose last day is not past)."""
+        return next(
+            (tier for tier in self._collection_discount_schedule() if on_date <= tier["date"]),
+            None,
+        )
+
+    def _collection_discount_offer(self, on_date=None):
+        """The early-payment discount the customer gets by paying this invoice in full on
+        ``on_date`` (default today), or False.
+
+        Returns ``{"percent", "deadline" (date), "amount" (the discounted amount to pay, invoice
+        currency), "discount" (the amount saved), "amount_full" (what is owed without the
+        discount), "currency"}``. Like Odoo's own early discount, an invoice already partly paid
+        gets no discount.
+        """
+        self.ensure_one()
+        on_date = fields.Date.to_date(on_date) or fields.Date.context_today(self)
+        if (
+            self.state != "posted"
+            or self.currency_id.is_zero(self.amount_residual)
+            or not self._is_eligible_for_early_payment_discount(self.currency_id, on_date)
+        ):
+            return False
+        tier = self._collection_discount_tier(on_date)
+        if not tier:
+            return False
+        return {
+            "percent": tier["percent"],
+            "deadline": tier["date"],
+            "amount": tier["amount_currency"],
+            "discount": self.currency_id.round(self.amount_residual - tier["amount_currency"]),
+            "amount_full": self.amount_residual,
+            "currency": self.currency_id,
+        }
+
+    def _is_eligible_for_early_payment_discount(self, currency, reference_date):
+        # EXTENDS account: with tiers, a payment is eligible until the last tier has passed.
+        if not self.collection_discount_tiers:
+            return super()._is_eligible_for_early_payment_discount(currency, reference_date)
+        return super()._is_eligible_for_early_payment_discount(currency, None) and bool(
+            not reference_date
+            or not self.invoice_date
+            or self._collection_discount_tier(fields.Date.to_date(reference_date))
+        )
+
+    def _get_invoice_next_payment_values(self, custom_amount=None):
+        # EXTENDS account: the portal shows the tier in force today and its own last day.
+        values = super()._get_invoice_next_payment_values(custom_amount=custom_amount)
+        if values.get("installment_state") != "epd" or not self.collection_discount_tiers:
+            return values
+        today = fields.Date.context_today(self)
+        tier = self._collection_discount_tier(today)
+        if not tier:
+            return values
+        days_left = max(0, (tier["date"] - today).days)
+        amount = self.currency_id.format(values["epd_discount_amount_currency"])
+        values.update(
+            {
+                "discount_date": fields.Date.to_string(tier["date"]),
+                "epd_days_left": days_left,
+                "epd_discount_msg": self.env._(
+                    "Discount of %(amount)s if paid within %(days)s days",
+                    amount=amount,
+                    days=days_left,
+                )
+                if days_left
+                else self.env._("Discount of %(amount)s if paid today", amount=amount),
+            }
+        )
+        return values
+
+    @api.model
+    def _get_invoice_counterpart_amls_for_early_payment_discount(
+        self, aml_values_list, open_balance
+    ):
+        # EXTENDS account: the invoices are read from the matched lines, so the payment date
+        # given in the context reaches them through the lines.
+        on_date = self.env.context.get("collection_discount_date")
+        if on_date:
+            aml_values_list = [
+                {**values, "aml": values["aml"].with_context(collection_discount_date=on_date)}
+                for values in aml_values_list
+            ]
+        return super()._get_invoice_counterpart_amls_for_early_payment_discount(
+            aml_values_list, open_balance
+        )
+
+    def _get_invoice_counterpart_amls_for_early_payment_discount_per_payment_term_line(self):
+        """EXTENDS account: the write-off of the tier in force on the payment date.
+
+        Odoo computes the write-off lines (discount account, and the tax lines when the tax is
+        reduced on early payment) for its own discount, the rule's first tier. For a later tier
+        they are scaled to that tier's discount, and the rounding difference goes to the biggest
+        line, the way Odoo balances its own lines. The payment date comes from the context
+        (``collection_discount_date``, set by the payment wizard), else today.
+        """
+        result = (
+            super()._get_invoice_counterpart_amls_for_early_payment_discount_per_payment_term_line()
+        )
+        if not self.collection_discount_tiers:
+            return result
+        on_date = fields.Date.to_date(
+            self.env.context.get("collection_discount_date")
+        ) or fields.Date.context_today(self)
+        tier = self._collection_discount_tier(on_date)
+        term_line = self.line_ids.filtered(lambda line: line.display_type == "payment_term")
+        if not tier or len(term_line) != 1:
+            return result
+        sign = -self.direction_sign
+        target_currency = term_line.amount_currency - sign * tier["amount_currency"]
+        target_balance = term_line.balance - sign * tier["balance"]
+        lines = [
+            vals
+            for key in ("term_lines", "base_lines", "tax_lines")
+            for vals in result[key][term_line].values()
+        ]
+        native_currency = sum(vals["amount_currency"] for vals in lines)
+        native_balance = sum(vals["balance"] for vals in lines)
+        if self.currency_id.is_zero(native_currency) or self.company_currency_id.is_zero(
+            native_balance
+        ):
+            return result
+        for vals in lines:
+            vals["amount_currency"] = self.currency_id.round(
+                vals["amount_currency"] * target_currency / native_currency
+            )
+            vals["balance"] = self.company_currency_id.round(
+                vals["balance"] * target_balance / native_balance
+            )
+        biggest = max(
+            list(result["base_lines"][term_line].values())
+            or list(result["term_lines"][term_line].values()),
+            key=lambda vals: abs(vals["amount_currency"]),
+        )
+        biggest["amount_currency"] += target_currency - sum(v["amount_currency"] for v in lines)
+        biggest["balance"] += target_balance - sum(v["balance"] for v in lines)
+        return result
+
+    # ------------------------------------------------------------------
+    # Loyalty: invoices paid on time, and the discount reward on the next invoice
+    # ------------------------------------------------------------------
+
+    def _collection_punctuality(self, today):
+        """``on_time`` (paid in full, every instalment by its due date), ``late`` (paid after a
+        due date, or a due date passed unpaid), ``pending`` (open, not due yet) or ``skip``
+        (reversed, cancelled, nothing to pay)."""
+        self.ensure_one()
+        if (
+            self.state != "posted"
+            or self.payment_state in ("reversed", "invoicing_legacy")
+            or self.currency_id.is_zero(self.amount_total)
+        ):
+            return "skip"
+        terms = self.line_ids.filtered(lambda line: line.display_type == "payment_term")
+        if self.payment_state not in ("paid", "in_payment"):
+            open_terms = terms.filtered(lambda line: not line.reconciled)
+            if any((line.date_maturity or line.date) < today for line in open_terms):
+                return "late"
+            return "pending"
+        exchange_journal = self.company_id.currency_exchange_journal_id
+        for line in terms:
+            counterparts = (
+                line.matched_credit_ids.credit_move_id | line.matched_debit_ids.debit_move_id
+            ).filtered(lambda aml: aml.journal_id != exchange_journal)
+            paid_on = max(counterparts.mapped("date"), default=line.date)
+            if paid_on > (line.date_maturity or line.date):
+                return "late"
+        return "on_time"
+
+    def _collection_apply_loyalty_rewards(self):
+        """Add the customer's loyalty discount, if one is waiting, to the invoices being
+        posted: one discount line per income account and taxes, so the tax is reduced too."""
+        invoices = self.filtered(
+            lambda m: m.move_type == "out_invoice"
+            and m.state == "draft"
+            and not m.collection_late_fee_origin_id
+        )
+        # Whoever posts the invoice (an accountant, a payment processed online), the reward
+        # waiting for the customer applies: the engine's bookkeeping.
+        rewards = self.env["collection.loyalty.reward"].sudo()._available_discounts(invoices)
+        for invoice, reward in rewards.items():
+            line_vals = invoice._collection_loyalty_line_vals(reward)
+            if not line_vals:
+                continue
+            invoice.write({"invoice_line_ids": [Command.create(vals) for vals in line_vals]})
+            reward._mark_used(invoice)
+
+    def _collection_loyalty_line_vals(self, reward):
+        self.ensure_one()
+        gross = defaultdict(float)
+        for line in self.invoice_line_ids.filtered(lambda line: line.display_type == "product"):
+            taxes = line.tax_ids.filtered(lambda tax: tax.amount_type != "fixed")
+            gross[line.account_id, taxes] += (
+                line.quantity * line.price_unit * (1 - line.discount / 100.0)
+            )
+        name = self.env._(
+            "Loyalty reward: %(percent)s %% discount for %(count)s invoices paid on time",
+            percent=format_percent(self.env, reward.percent),
+            count=len(reward.move_ids),
+        )
+        vals_list = []
+        for (account, taxes), amount in gross.items():
+            discount = self.currency_id.round(amount * reward.percent / 100.0)
+            if self.currency_id.is_zero(discount):
+                continue
+            vals_list.append(
+                {
+                    "name": name,
+                    "quantity": 1,
+                    "price_unit": -discount,
+                    "account_id": account.id,
+                    "tax_ids": [Command.set(taxes.ids)],
+                    "sequence": 10000,
+                }
+            )
+        return vals_list

@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import fields, models
 
 
 class AccountMoveLine(models.Model):
@@ -14,6 +14,8 @@ class AccountMoveLine(models.Model):
         self.env["collection.promise"].search(
             [("state", "=", "open"), ("move_ids", "in", receivables.move_id.ids)]
         )._check_kept()
+        # Rewarding on-time payers is the engine's bookkeeping, whoever registers the payment.
+        self.env["collection.loyalty.reward"].sudo()._check_streaks(receivables.move_id)
         self.env["collection.agency.case"]._collection_on_reconcile(receivables)
         for company, lines in receivables.grouped("company_id").items():
             partners = lines.partner_id.commercial_partner_id.with_company(company).filtered(
@@ -28,3 +30,37 @@ class AccountMoveLine(models.Model):
                         self.env._("Credit hold lifted: the overdue items are paid.")
                     )
         return result
+
+    def _get_installments_data(
+        self, payment_currency=None, payment_date=None, next_payment_date=None
+    ):
+        """EXTENDS account: with discount tiers, the early-payment discount to report is the one
+        in force on the payment date (Odoo stores only its own, the first tier, on the line)."""
+        installments = super()._get_installments_data(
+            payment_currency=payment_currency,
+            payment_date=payment_date,
+            next_payment_date=next_payment_date,
+        )
+        move = self.move_id
+        if not move.collection_discount_tiers:
+            return installments
+        tier = move._collection_discount_tier(payment_date or fields.Date.context_today(self))
+        if not tier:
+            return installments
+        sign = -move.direction_sign
+        for installment in installments:
+            if installment["type"] != "early_payment_discount":
+                continue
+            line = installment["line"]
+            installment.update(
+                {
+                    "amount_residual_currency": sign * tier["amount_currency"],
+                    "amount_residual": sign * tier["balance"],
+                    "amount_residual_currency_unsigned": tier["amount_currency"],
+                    "amount_residual_unsigned": tier["balance"],
+                    "discount_amount_currency": line.amount_currency
+                    - sign * tier["amount_currency"],
+                    "discount_amount": line.balance - sign * tier["balance"],
+                }
+            )
+        return installments

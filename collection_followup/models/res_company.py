@@ -62,6 +62,50 @@ class ResCompany(models.Model):
         help="What happens when an invoice is posted for a customer on credit hold.",
     )
 
+    collection_loyalty_invoice_count = fields.Integer(
+        string="On-Time Invoices for a Reward",
+        help="A customer who pays this many invoices in a row on time gets the loyalty reward "
+        "(once per run). 0: no loyalty reward.",
+    )
+    collection_loyalty_reward = fields.Selection(
+        [("discount", "Discount on the next invoice"), ("email", "Thank-you email")],
+        string="Loyalty Reward",
+        default="discount",
+        required=True,
+    )
+    collection_loyalty_percent = fields.Float(
+        string="Loyalty Discount %",
+        digits="Discount",
+        default=2.0,
+        help="Discount added to the customer's next invoice when it is posted.",
+    )
+    collection_loyalty_template_id = fields.Many2one(
+        "mail.template",
+        string="Thank-You Email",
+        domain="[('model', '=', 'res.partner')]",
+        help="Empty: the standard thank-you email.",
+    )
+
+    @api.constrains(
+        "collection_loyalty_invoice_count",
+        "collection_loyalty_reward",
+        "collection_loyalty_percent",
+    )
+    def _check_collection_loyalty(self):
+        for company in self:
+            if company.collection_loyalty_invoice_count < 0:
+                raise ValidationError(
+                    self.env._("The number of invoices for a loyalty reward cannot be negative.")
+                )
+            if (
+                company.collection_loyalty_invoice_count
+                and company.collection_loyalty_reward == "discount"
+                and not 0 < company.collection_loyalty_percent < 100
+            ):
+                raise ValidationError(
+                    self.env._("The loyalty discount must be above 0 % and below 100 %.")
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
         companies = super().create(vals_list)

@@ -30,6 +30,18 @@ class ResConfigSettings(models.TransientModel):
     collection_hold_mode = fields.Selection(
         related="company_id.collection_hold_mode", readonly=False
     )
+    collection_loyalty_invoice_count = fields.Integer(
+        related="company_id.collection_loyalty_invoice_count", readonly=False
+    )
+    collection_loyalty_reward = fields.Selection(
+        related="company_id.collection_loyalty_reward", readonly=False
+    )
+    collection_loyalty_percent = fields.Float(
+        related="company_id.collection_loyalty_percent", readonly=False
+    )
+    collection_loyalty_template_id = fields.Many2one(
+        related="company_id.collection_loyalty_template_id", readonly=False
+    )
     collection_demand_days = fields.Integer(
         related="company_id.collection_demand_days", readonly=False
     )

@@ -11,6 +11,7 @@ from odoo.tools import SQL, consteq
 from odoo.addons.phone_validation.tools.phone_validation import phone_format
 
 from ..tools.followup_logic import Item, build_situation, decide, item_level
+from .collection_discount_rule import format_percent
 
 _logger = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class FollowupDecision:
         values["overdue_formatted"] = tools.format_amount(
             lang_env, self.situation.overdue, self.company.currency_id
         )
+        values.update(self._discount_values(lang_env, lines.move_id, today))
         values["items_table"] = lang_env["ir.qweb"]._render(
             "collection_followup.followup_items_table",
             {
@@ -73,6 +75,42 @@ class FollowupDecision:
             },
         )
         return values
+
+    @staticmethod
+    def _discount_values(lang_env, moves, today):
+        """The early-payment discounts the customer still gets on the invoices of the reminder:
+        ``discount_offers`` for the email (each offer of account.move._collection_discount_offer
+        with its invoice and texts) and ``discount_text`` for the SMS, in the customer's
+        language."""
+        offers = []
+        for move in moves:
+            offer = move._collection_discount_offer(today)
+            if not offer:
+                continue
+            offer = {
+                **offer,
+                "move": move,
+                "percent_text": format_percent(lang_env, offer["percent"]),
+                "amount_text": tools.format_amount(lang_env, offer["amount"], offer["currency"]),
+                "amount_full_text": tools.format_amount(
+                    lang_env, offer["amount_full"], offer["currency"]
+                ),
+                "deadline_text": tools.format_date(lang_env, offer["deadline"]),
+            }
+            offer["text"] = lang_env._(
+                "Invoice %(invoice)s: pay %(amount)s by %(date)s instead of %(full)s "
+                "(%(percent)s %% early-payment discount).",
+                invoice=move.name,
+                amount=offer["amount_text"],
+                date=offer["deadline_text"],
+                full=offer["amount_full_text"],
+                percent=offer["percent_text"],
+            )
+            offers.append(offer)
+        return {
+            "discount_offers": offers,
+            "discount_text": " ".join(offer["text"] for offer in offers),
+        }
 
 
 class ResPartner(models.Model):
@@ -180,6 +218,15 @@ class ResPartner(models.Model):
     collection_open_dispute_count = fields.Integer(
         compute="_compute_collection_behaviour", string="Open Disputes"
     )
+    collection_loyalty_reward_ids = fields.One2many(
+        "collection.loyalty.reward", "partner_id", string="Loyalty Rewards"
+    )
+    collection_loyalty_streak = fields.Integer(
+        string="Invoices Paid on Time in a Row",
+        compute="_compute_collection_loyalty_streak",
+        help="Invoices paid on time since the last reward or late payment, towards the next "
+        "loyalty reward.",
+    )
     collection_agency_case_id = fields.Many2one(
         "collection.agency.case",
         compute="_compute_collection_agency_case_id",
@@ -254,6 +301,21 @@ class ResPartner(models.Model):
         for partner in self:
             partner.collection_broken_promise_count = broken.get(partner, 0)
             partner.collection_open_dispute_count = disputes.get(partner, 0)
+
+    @api.depends_context("company")
+    def _compute_collection_loyalty_streak(self):
+        company = self.env.company
+        today = fields.Date.context_today(self)
+        Reward = self.env["collection.loyalty.reward"]
+        allowed = Reward.has_access("read")
+        for partner in self:
+            if not allowed or not company.collection_loyalty_invoice_count or not partner.id:
+                partner.collection_loyalty_streak = 0
+                continue
+            _runs, current = Reward._runs_since_last_reward(
+                company, partner.commercial_partner_id, today
+            )
+            partner.collection_loyalty_streak = len(current)
 
     @api.depends_context("company")
     def _compute_collection_agency_case_id(self):
@@ -465,6 +527,12 @@ class ResPartner(models.Model):
                         if move.id in previews
                     ],
                     "fee_terms": [rule._terms_text() for rule in rules],
+                    "discounts": [
+                        {"move": move, **offer}
+                        for move in lines.move_id.sorted("invoice_date_due")
+                        for offer in [move._collection_discount_offer(today)]
+                        if offer
+                    ],
                     "plans": self.env["collection.payment.plan"].search(
                         [
                             ("partner_id", "=", self.id),

@@ -7,5 +7,6 @@ from . import test_followup_languages
 from . import test_promise_dispute
 from . import test_portal
 from . import test_late_fees
+from . import test_discount
 from . import test_agency
 from . import test_demand_letter

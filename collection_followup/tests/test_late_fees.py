@@ -467,6 +467,25 @@ class TestLateFees(CollectionFollowupCommon):
             html.replace("\xa0", " "),
         )
 
+    def test_terms_printed_in_the_customers_language(self):
+        self.env["res.lang"]._activate_lang("fa_IR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["collection_followup"], ["fa_IR"], overwrite=True
+        )
+        self.policy.late_fee_rule_id = self._rule(
+            fixed_amount=40.0, interest="fixed", annual_rate=12
+        )
+        customer = self._create_customer("نساجی آزاده", "hesabdari@azadeh.example", lang="fa_IR")
+        invoice = self._create_invoice(customer, 1000.0, "2026-01-01", "2026-01-31")
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("account.report_invoice", invoice.ids)[0]
+            .decode()
+        )
+        self.assertIn("تأخیر در پرداخت: جریمه", html)
+        self.assertIn("بهره به نرخ 12 % در سال", html)
+        self.assertNotIn("Late payment:", html)
+
     @mute_logger("odoo.addons.collection_followup.models.collection_late_fee_rule")
     def test_monthly_accrual_logs_and_skips_a_rule_it_cannot_compute(self):
         self.env["collection.reference.rate"].search([("regime", "=", "ecb_mro")]).unlink()

@@ -121,6 +121,53 @@ class TestCollectionsPage(CollectionsPortalCommon):
         self.assertIn("Late fees</span>", page)
         self.assertNotIn(f"{self.invoice.name}: if paid today", page, "all charged already")
 
+    def test_page_shows_the_early_payment_discount_until_its_deadline(self):
+        rule = self.env["collection.discount.rule"].create(
+            {
+                "name": "5 % in 10 days, 2 % in 20 days",
+                "tier_ids": [
+                    fields.Command.create({"days": 10, "percent": 5.0}),
+                    fields.Command.create({"days": 20, "percent": 2.0}),
+                ],
+            }
+        )
+        term = self.env["account.payment.term"].create(
+            {
+                "name": "Tiers, net 30",
+                "company_id": self.company.id,
+                "early_pay_discount_computation": "included",
+                "collection_discount_rule_id": rule.id,
+                "line_ids": [
+                    fields.Command.create({"value": "percent", "value_amount": 100, "nb_days": 30})
+                ],
+            }
+        )
+        today = fields.Date.today()
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "invoice_date": today,
+                "invoice_payment_term_id": term.id,
+                "invoice_line_ids": [
+                    fields.Command.create(
+                        {"name": "Work", "price_unit": 1000.0, "tax_ids": [fields.Command.clear()]}
+                    )
+                ],
+            }
+        )
+        invoice.action_post()
+        url = "/" + self._path(self.customer._collection_portal_url())
+        page = html_unescape(self.url_open(url).text).replace("\xa0", " ")
+        deadline = (today + timedelta(days=10)).strftime("%m/%d/%Y")
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+        self.assertIn(
+            f"{invoice.name}: pay $ 950.00 by {deadline} instead of $ 1,000.00 "
+            "(5 % early-payment discount).",
+            text,
+        )
+        self.assertNotIn(f"{self.invoice.name}: pay", text, "overdue: no discount")
+
     def test_no_wrong_expired_or_revoked_secret_shows_nothing(self):
         url = self.customer._collection_portal_url()
         token = url.rsplit("/", 1)[1]

@@ -1,0 +1,154 @@
+from odoo import api, fields, models, tools
+from odoo.exceptions import ValidationError
+
+
+def format_percent(env, value):
+    """A percentage as people write it, in the language of ``env``: 5, 2.5."""
+    if float(value).is_integer():
+        return tools.formatLang(env, value, digits=0)
+    return tools.formatLang(env, value, digits=2).rstrip("0")  # 2.50 -> 2.5
+
+
+class CollectionDiscountRule(models.Model):
+    """Early-payment discount tiers, on top of Odoo's native early-payment discount.
+
+    A payment term that carries a rule gets Odoo's own early discount set to the rule's first
+    tier; the later tiers apply once it has passed. Each invoice keeps the tiers in force when it
+    was posted (``account.move.collection_discount_tiers``).
+    """
+
+    _name = "collection.discount.rule"
+    _description = "Early-Payment Discount Rule"
+    _order = "company_id, name, id"
+
+    name = fields.Char(required=True, translate=True)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company",
+        index=True,
+        default=lambda self: self.env.company,
+        help="Empty: the rule can be used by every company (on shared payment terms).",
+    )
+    tier_ids = fields.One2many("collection.discount.tier", "rule_id", string="Tiers", copy=True)
+    payment_term_ids = fields.One2many(
+        "account.payment.term", "collection_discount_rule_id", string="Payment Terms"
+    )
+    summary = fields.Char(compute="_compute_summary")
+
+    @api.depends("tier_ids.days", "tier_ids.percent")
+    def _compute_summary(self):
+        for rule in self:
+            rule.summary = ", ".join(
+                self.env._(
+                    "%(percent)s %% within %(days)s days",
+                    percent=format_percent(self.env, tier.percent),
+                    days=tier.days,
+                )
+                for tier in rule._sorted_tiers()
+            )
+
+    @api.constrains("tier_ids")
+    def _check_tiers(self):
+        for rule in self:
+            tiers = rule._sorted_tiers()
+            if not tiers:
+                raise ValidationError(
+                    self.env._(
+                        "The discount rule %(rule)s needs at least one tier.", rule=rule.name
+                    )
+                )
+            for tier in tiers:
+                if tier.days < 1:
+                    raise ValidationError(
+                        self.env._(
+                            "A discount tier lasts at least 1 day after the invoice date "
+                            "(%(rule)s: %(days)s days).",
+                            rule=rule.name,
+                            days=tier.days,
+                        )
+                    )
+                if not 0 < tier.percent < 100:
+                    raise ValidationError(
+                        self.env._(
+                            "A discount percentage must be above 0 and below 100 "
+                            "(%(rule)s: %(percent)s %%).",
+                            rule=rule.name,
+                            percent=tier.percent,
+                        )
+                    )
+            for previous, tier in zip(tiers, tiers[1:], strict=False):
+                if tier.days == previous.days or tier.percent >= previous.percent:
+                    raise ValidationError(
+                        self.env._(
+                            "The tiers of %(rule)s must give a smaller discount the later the "
+                            "payment: %(first)s %% within %(first_days)s days, then %(second)s %% "
+                            "within %(second_days)s days is not.",
+                            rule=rule.name,
+                            first=previous.percent,
+                            first_days=previous.days,
+                            second=tier.percent,
+                            second_days=tier.days,
+                        )
+                    )
+            rule.payment_term_ids._check_collection_discount_rule()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        rules = super().create(vals_list)
+        rules._sync_payment_terms()
+        return rules
+
+    def write(self, vals):
+        result = super().write(vals)
+        self._sync_payment_terms()
+        return result
+
+    def _sorted_tiers(self):
+        self.ensure_one()
+        return self.tier_ids.sorted(lambda tier: (tier.days, tier.id))
+
+    def _sync_payment_terms(self):
+        """Odoo's native early discount of the rule's payment terms is the rule's first tier."""
+        # Editing the tiers is the discount manager's decision; the terms follow the rule even
+        # when that manager may not edit payment terms (linking a rule to a term needs that).
+        self.payment_term_ids.sudo()._collection_sync_from_rule()
+
+
+class CollectionDiscountTier(models.Model):
+    _name = "collection.discount.tier"
+    _description = "Early-Payment Discount Tier"
+    _order = "rule_id, days, id"
+
+    rule_id = fields.Many2one(
+        "collection.discount.rule", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="rule_id.company_id", store=True)
+    days = fields.Integer(
+        string="Days After Invoice Date",
+        required=True,
+        help="The discount applies to a payment made at the latest this many days after the "
+        "invoice date.",
+    )
+    percent = fields.Float(string="Discount %", required=True, digits="Discount")
+
+    @api.constrains("days", "percent")
+    def _check_rule(self):
+        self.rule_id._check_tiers()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        tiers = super().create(vals_list)
+        tiers.rule_id._sync_payment_terms()
+        return tiers
+
+    def write(self, vals):
+        result = super().write(vals)
+        self.rule_id._sync_payment_terms()
+        return result
+
+    def unlink(self):
+        rules = self.rule_id
+        result = super().unlink()
+        rules.exists()._check_tiers()
+        rules.exists()._sync_payment_terms()
+        return result
