@@ -19,3 +19,6 @@ from . import account_payment_term
 from . import collection_loyalty_reward
 from . import collection_factor
 from . import collection_factoring_batch
+from . import collection_agency
+from . import collection_agency_case
+from . import collection_case_file

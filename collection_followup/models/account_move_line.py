@@ -14,8 +14,8 @@ class AccountMoveLine(models.Model):
     )
 
     def reconcile(self):
-        """Paying the overdue items lifts the customer's credit hold and marks promises kept at
-        once."""
+        """Paying the overdue items lifts the customer's credit hold, marks promises kept and
+        records the collections of agency cases at once."""
         result = super().reconcile()
         receivables = self.filtered(lambda line: line.account_type == "asset_receivable")
         if not receivables:  # vendor bills, transfers...: nothing of ours to update
@@ -25,6 +25,7 @@ class AccountMoveLine(models.Model):
         )._check_kept()
         # Rewarding on-time payers is the engine's bookkeeping, whoever registers the payment.
         self.env["collection.loyalty.reward"].sudo()._check_streaks(receivables.move_id)
+        self.env["collection.agency.case"]._collection_on_reconcile(receivables)
         for company, lines in receivables.grouped("company_id").items():
             partners = lines.partner_id.commercial_partner_id.with_company(company).filtered(
                 "collection_on_hold"

@@ -14,6 +14,8 @@ CHANNELS = [
     ("letter", "Letter"),
     ("call", "Phone Call"),
     ("hold", "Credit Hold"),
+    ("demand", "Letter Before Action"),
+    ("agency", "Agency Hand-over"),
 ]
 
 
@@ -74,6 +76,9 @@ class CollectionFollowupAction(models.Model):
     attachment_id = fields.Many2one("ir.attachment", string="Letter", ondelete="set null")
     letter_printed = fields.Boolean()
     activity_id = fields.Many2one("mail.activity", string="Call Activity", ondelete="set null")
+    agency_case_id = fields.Many2one(
+        "collection.agency.case", string="Agency Case", ondelete="set null", check_company=True
+    )
     approved_by_id = fields.Many2one("res.users", string="Decided By", readonly=True)
     error = fields.Text()
     late_fee_ids = fields.One2many("collection.late.fee", "action_id", string="Late Fees")
@@ -161,6 +166,14 @@ class CollectionFollowupAction(models.Model):
                     {"state": "skipped", "error": self.env._("Nothing is overdue any more.")}
                 )
                 continue
+            if decision.at_agency and action.channel != "agency":
+                action.write(
+                    {
+                        "state": "skipped",
+                        "error": self.env._("The customer is with a collection agency."),
+                    }
+                )
+                continue
             try:
                 with self.env.cr.savepoint():
                     values = getattr(action, f"_execute_{action.channel}")(decision)
@@ -240,22 +253,72 @@ class CollectionFollowupAction(models.Model):
         }
 
     def _execute_letter(self, decision):
-        report = self.env.ref("collection_followup.action_report_followup_letter")
+        attachment = self._report_attachment(
+            "collection_followup.action_report_followup_letter", self._letter_filename()
+        )
+        return {"attachment_id": attachment.id, "recipient_id": self._recipient().id}
+
+    def _report_attachment(self, report_xmlid, filename):
+        """This action's copy of a report (PDF, or HTML without wkhtmltopdf), attached to it."""
+        report = self.env.ref(report_xmlid)
         content, report_type = self.env["ir.actions.report"]._pre_render_qweb_pdf(
             report.report_name, self.ids
         )
         if report_type == "pdf":
             content = content[self.id]["stream"].getvalue()
-        attachment = self.env["ir.attachment"].create(
+        return self.env["ir.attachment"].create(
             {
-                "name": f"{self._letter_filename()}.{report_type}",
+                "name": f"{filename}.{report_type}",
                 "raw": content,
                 "res_model": self._name,
                 "res_id": self.id,
                 "mimetype": "application/pdf" if report_type == "pdf" else "text/html",
             }
         )
+
+    def _execute_demand(self, decision):
+        """The letter before action: the overdue items and booked fees, the fees and interest
+        not booked yet, a final deadline."""
+        overdue = self.env["collection.case.file"]._claim_lines(decision.lines, self.date)
+        if not overdue:
+            raise UserError(
+                self.env._(
+                    "%(customer)s has nothing overdue to demand.",
+                    customer=self.partner_id.display_name,
+                )
+            )
+        self.line_ids = overdue
+        attachment = self._report_attachment(
+            "collection_followup.action_report_demand_letter", self._demand_filename()
+        )
         return {"attachment_id": attachment.id, "recipient_id": self._recipient().id}
+
+    def _demand_filename(self):
+        name = self.partner_id.display_name.replace("/", "_")
+        return self.env._(
+            "Letter before action %(customer)s %(date)s", customer=name, date=self.date
+        )
+
+    def _execute_agency(self, decision):
+        """Hand the overdue items over to the level's agency, if they are worth it."""
+        agency = self.level_id.agency_id
+        if not agency:
+            raise UserError(self.env._("Choose the agency of the level."))
+        overdue = self.env["collection.case.file"]._claim_lines(decision.lines, self.date)
+        error = agency._collection_threshold_error(overdue, self.date)
+        if error:
+            return {"state": "skipped", "error": error}
+        case = self.env["collection.agency.case"].create(
+            {
+                "agency_id": agency.id,
+                "partner_id": self.partner_id.id,
+                "company_id": self.company_id.id,
+                "level_id": self.level_id.id,
+                "handover_date": self.date,
+                "line_ids": [fields.Command.create({"move_line_id": line.id}) for line in overdue],
+            }
+        )
+        return {"agency_case_id": case.id, "recipient_id": agency.partner_id.id}
 
     def _letter_qr_code(self):
         """QR code of the customer's collections page, printed on the letter."""

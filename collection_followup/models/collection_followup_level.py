@@ -8,6 +8,8 @@ CHANNEL_FIELDS = {
     "letter": "send_letter",
     "call": "create_call",
     "hold": "credit_hold",
+    "demand": "send_demand_letter",
+    "agency": "handover_agency",
 }
 
 
@@ -80,6 +82,23 @@ class CollectionFollowupLevel(models.Model):
     requires_approval = fields.Boolean(
         help="The run only prepares this level's actions; a manager approves or rejects them."
     )
+    send_demand_letter = fields.Boolean(
+        string="Letter Before Action",
+        help="Print a formal demand letter: the total with fees and interest, a final "
+        "deadline and the consequences, kept as PDF.",
+    )
+    handover_agency = fields.Boolean(
+        string="Hand Over to an Agency",
+        help="Hand the customer's overdue items over to a collection agency, when they are "
+        "above the agency's age and amount thresholds. The follow-up waits while the agency "
+        "has the case.",
+    )
+    agency_id = fields.Many2one(
+        "collection.agency",
+        string="Agency",
+        ondelete="restrict",
+        domain="[('company_id', '=', company_id)]",
+    )
     channel_summary = fields.Char(compute="_compute_channel_summary", string="Actions")
 
     _sql_constraints = [
@@ -113,6 +132,24 @@ class CollectionFollowupLevel(models.Model):
                 raise ValidationError(
                     self.env._(
                         "Level “%(level)s” sends an SMS: choose its SMS template.",
+                        level=level.name,
+                    )
+                )
+
+    @api.constrains("handover_agency", "agency_id")
+    def _check_agency(self):
+        for level in self:
+            if level.handover_agency and not level.agency_id:
+                raise ValidationError(
+                    self.env._(
+                        "Level “%(level)s” hands over to an agency: choose the agency.",
+                        level=level.name,
+                    )
+                )
+            if level.agency_id and level.agency_id.company_id != level.company_id:
+                raise ValidationError(
+                    self.env._(
+                        "Level “%(level)s”: the agency belongs to another company.",
                         level=level.name,
                     )
                 )

@@ -49,6 +49,11 @@ class ResCompany(models.Model):
         default=30,
         help="Days a customer's collections page link (sent in reminders) stays valid.",
     )
+    collection_demand_days = fields.Integer(
+        string="Letter Before Action Deadline",
+        default=14,
+        help="Days the customer has to pay after the date of a letter before action.",
+    )
     collection_hold_mode = fields.Selection(
         [("warn", "Warn"), ("block", "Block")],
         string="Invoicing Customers on Hold",
@@ -106,6 +111,13 @@ class ResCompany(models.Model):
         companies = super().create(vals_list)
         companies._collection_ensure_default_policy()
         return companies
+
+    @api.constrains("collection_demand_days")
+    def _check_collection_demand_days(self):
+        if any(company.collection_demand_days < 1 for company in self):
+            raise ValidationError(
+                self.env._("A letter before action gives the customer at least one day.")
+            )
 
     def _collection_default_level_texts(self):
         """Name and letter text of each default level, in the language of the context."""

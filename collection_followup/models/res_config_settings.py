@@ -42,3 +42,6 @@ class ResConfigSettings(models.TransientModel):
     collection_loyalty_template_id = fields.Many2one(
         related="company_id.collection_loyalty_template_id", readonly=False
     )
+    collection_demand_days = fields.Integer(
+        related="company_id.collection_demand_days", readonly=False
+    )

@@ -28,6 +28,7 @@ class FollowupDecision:
     level: models.Model  # the level to send, or the level the customer is at
     next_date: object  # datetime.date or None
     lines: models.Model  # account.move.line listed in the reminder
+    at_agency: bool = False  # an open collection agency case: the agency chases, we wait
 
     def render_context(self):
         """Values for the level's templates, with the items table rendered in the customer's
@@ -226,6 +227,13 @@ class ResPartner(models.Model):
         help="Invoices paid on time since the last reward or late payment, towards the next "
         "loyalty reward.",
     )
+    collection_agency_case_id = fields.Many2one(
+        "collection.agency.case",
+        compute="_compute_collection_agency_case_id",
+        string="Open Agency Case",
+        help="The case a collection agency has for this customer in the current company.",
+    )
+    collection_agency_case_count = fields.Integer(compute="_compute_collection_agency_case_id")
 
     # ------------------------------------------------------------------
     # Computes
@@ -309,6 +317,21 @@ class ResPartner(models.Model):
             )
             partner.collection_loyalty_streak = len(current)
 
+    @api.depends_context("company")
+    def _compute_collection_agency_case_id(self):
+        cases = self.env["collection.agency.case"].search(
+            [
+                ("partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "=", self.env.company.id),
+            ]
+        )
+        for partner in self:
+            mine = cases.filtered(lambda c, p=partner: c.partner_id == p.commercial_partner_id)
+            partner.collection_agency_case_id = mine.filtered(
+                lambda c: c.state in ("handed_over", "collecting", "partly_collected")
+            )[:1]
+            partner.collection_agency_case_count = len(mine)
+
     def _collection_search_computed(self, field_name, operator, value):
         """Search on a computed follow-up figure of the current company's customers."""
         decisions = self._collection_decisions(self.env.company)
@@ -348,6 +371,60 @@ class ResPartner(models.Model):
             "target": "new",
             "context": {"default_partner_id": self.commercial_partner_id.id},
         }
+
+    def action_collection_handover(self):
+        """Hand the customer's overdue items over to a collection agency (wizard)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Hand Over to an Agency"),
+            "res_model": "collection.agency.handover",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_id": self.commercial_partner_id.id},
+        }
+
+    def action_view_collection_agency_cases(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "collection_followup.action_collection_agency_case"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
+    def action_collection_demand_letter(self):
+        """Print a letter before action now, kept in the follow-up history."""
+        self.ensure_one()
+        company = self.env.company
+        partner = self.commercial_partner_id.with_company(company)
+        decision = partner._collection_decisions(company, partner.ids).get(partner.id)
+        if not decision or not decision.situation.overdue:
+            raise UserError(
+                self.env._("%(customer)s has nothing overdue.", customer=partner.display_name)
+            )
+        action = self.env["collection.followup.action"].create(
+            {
+                "partner_id": partner.id,
+                "company_id": company.id,
+                "channel": "demand",
+                "line_ids": [fields.Command.set(decision.lines.ids)],
+                "amount_due": decision.situation.overdue,
+            }
+        )
+        action._execute({partner.id: decision})
+        if action.state != "done":
+            raise UserError(action.error)
+        return self.env.ref("collection_followup.action_report_demand_letter").report_action(
+            action, config=False
+        )
+
+    def action_collection_court_file(self):
+        """Print the court case file: statement of account and full history."""
+        self.ensure_one()
+        return self.env.ref("collection_followup.action_report_court_file").report_action(
+            self.commercial_partner_id, data={"company_id": self.env.company.id}, config=False
+        )
 
     def action_collection_revoke_link(self):
         """Revoke the customer's collections page link; the next reminder carries a new one."""
@@ -733,14 +810,16 @@ class ResPartner(models.Model):
         self.env["account.move"].flush_model(["payment_state"])
         self.env["collection.payment.plan"].flush_model(["state", "move_ids"])
         self.env["collection.dispute"].flush_model(["state", "move_id"])
+        self.env["collection.agency.case"].flush_model(["state", "partner_id", "company_id"])
         self.flush_model(["commercial_partner_id"])
 
     @api.model
     def _collection_open_lines(self, company, partner_ids=None):
         """Open receivable lines of the company, per commercial partner, in one query.
 
-        Returns ``{commercial_partner_id: [(line_id, due_date, amount_residual), ...]}``,
-        amounts in company currency. Lines of invoices whose payment is blocked, of invoices in
+        Returns ``{commercial_partner_id: [(line_id, due_date, amount_residual, at_agency),
+        ...]}``, amounts in company currency; ``at_agency``: the customer has an open collection
+        agency case in the company. Lines of invoices whose payment is blocked, of invoices in
         a payment plan that is in force, and of disputed invoices are left out.
         """
         if partner_ids is not None and not partner_ids:
@@ -755,7 +834,14 @@ class ResPartner(models.Model):
             SQL(
                 """
                 SELECT partner.commercial_partner_id, line.id,
-                       COALESCE(line.date_maturity, line.date), line.amount_residual
+                       COALESCE(line.date_maturity, line.date), line.amount_residual,
+                       EXISTS (
+                        SELECT 1
+                          FROM collection_agency_case agency_case
+                         WHERE agency_case.partner_id = partner.commercial_partner_id
+                           AND agency_case.company_id = line.company_id
+                           AND agency_case.state IN ('handed_over', 'collecting',
+                                                     'partly_collected'))
                   FROM account_move_line line
                   JOIN account_account account ON account.id = line.account_id
                   JOIN account_move move ON move.id = line.move_id
@@ -785,8 +871,8 @@ class ResPartner(models.Model):
             )
         )
         lines = defaultdict(list)
-        for partner_id, line_id, due_date, residual in self.env.cr.fetchall():
-            lines[partner_id].append((line_id, due_date, residual))
+        for partner_id, line_id, due_date, residual, at_agency in self.env.cr.fetchall():
+            lines[partner_id].append((line_id, due_date, residual, at_agency))
         return lines
 
     @api.model
@@ -833,9 +919,9 @@ class ResPartner(models.Model):
                 levels = policy._get_levels() if policy else policy.level_ids
                 tables[policy] = (levels, levels.mapped("delay"))
             levels, delays = tables[policy]
-            situation = build_situation(
-                [Item(*row) for row in lines_by_partner.get(partner.id, [])], today, tolerance
-            )
+            rows = lines_by_partner.get(partner.id, [])
+            situation = build_situation([Item(*row[:3]) for row in rows], today, tolerance)
+            at_agency = any(row[3] for row in rows)
             due_dates = [item.due_date for item, _amount in situation.open_items]
             last = partner.collection_last_level_id
             action, index, next_date = decide(
@@ -846,7 +932,11 @@ class ResPartner(models.Model):
                 last_sent_date=partner.collection_last_date,
                 **settings,
             )
-            if action == "send" and partner in paused:
+            if action == "send" and at_agency:
+                # A collection agency has the case: it chases, we wait until it comes back.
+                action, next_date = "wait", None
+                index = levels.ids.index(last.id) if last in levels else None
+            elif action == "send" and partner in paused:
                 # A promise to pay stands: nothing until its date and grace days have passed.
                 action, next_date = "wait", paused[partner] + timedelta(days=1)
                 index = levels.ids.index(last.id) if last in levels else None
@@ -864,6 +954,7 @@ class ResPartner(models.Model):
                 level=levels[index] if index is not None else levels.browse(),
                 next_date=next_date,
                 lines=Line.browse(listed_ids),
+                at_agency=at_agency,
             )
         return decisions
 

@@ -9,3 +9,5 @@ from . import test_portal
 from . import test_late_fees
 from . import test_discount
 from . import test_factoring
+from . import test_agency
+from . import test_demand_letter

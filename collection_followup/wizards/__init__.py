@@ -1,3 +1,4 @@
 from . import collection_followup_preview
 from . import collection_followup_send
 from . import account_payment_register
+from . import collection_agency_handover

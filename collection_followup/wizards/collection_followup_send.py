@@ -84,6 +84,14 @@ class CollectionFollowupSend(models.TransientModel):
                     customer=self.partner_id.display_name,
                 )
             )
+        if decision.at_agency:
+            raise UserError(
+                self.env._(
+                    "%(customer)s is with a collection agency: no reminders until the agency "
+                    "returns the case.",
+                    customer=self.partner_id.display_name,
+                )
+            )
         decision.level = self.level_id
         actions = Partner._collection_send(decision, channels=channels)
         result = self.partner_id.action_view_collection_actions()

@@ -1,0 +1,508 @@
+from odoo import api, fields, models, tools
+from odoo.exceptions import UserError
+
+STATES = [
+    ("handed_over", "Handed Over"),
+    ("collecting", "Collecting"),
+    ("partly_collected", "Partly Collected"),
+    ("collected", "Collected"),
+    ("returned", "Returned"),
+]
+# While a case is in one of these states the agency chases the customer and our follow-up waits.
+OPEN_STATES = ("handed_over", "collecting", "partly_collected")
+
+
+class CollectionAgencyCase(models.Model):
+    """A customer's overdue items handed over to a collection agency.
+
+    handed over → collecting → partly collected (money came in) → collected (every item paid),
+    or returned by the agency from any open state (the follow-up resumes). Each payment on the
+    items while the case is open is recorded with the agency's commission.
+    """
+
+    _name = "collection.agency.case"
+    _description = "Collection Agency Case"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "handover_date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Reference", required=True, readonly=True, copy=False, default="/", index=True
+    )
+    agency_id = fields.Many2one(
+        "collection.agency",
+        string="Agency",
+        required=True,
+        check_company=True,
+        tracking=True,
+        domain="[('company_id', '=', company_id)]",
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, check_company=True
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    state = fields.Selection(
+        STATES, required=True, default="handed_over", tracking=True, index=True, copy=False
+    )
+    handover_date = fields.Date(
+        string="Handed Over On", required=True, default=fields.Date.context_today, readonly=True
+    )
+    collecting_date = fields.Date(string="Collecting Since", readonly=True, copy=False)
+    partly_collected_date = fields.Date(string="First Payment On", readonly=True, copy=False)
+    collected_date = fields.Date(string="Collected On", readonly=True, copy=False)
+    returned_date = fields.Date(string="Returned On", readonly=True, copy=False)
+    commission_percent = fields.Float(
+        string="Commission (%)",
+        digits=(5, 2),
+        compute="_compute_commission_percent",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="The agency's commission on what the customer pays while the case is open.",
+    )
+    level_id = fields.Many2one(
+        "collection.followup.level", string="Handed Over at Level", readonly=True
+    )
+    line_ids = fields.One2many("collection.agency.case.line", "case_id", string="Items")
+    commission_ids = fields.One2many(
+        "collection.agency.commission", "case_id", string="Collections", readonly=True
+    )
+    prior_partial_ids = fields.Many2many(
+        "account.partial.reconcile",
+        string="Earlier Matchings",
+        readonly=True,
+        copy=False,
+        help="Payments and credits already matched with the items when they were handed over: "
+        "not the agency's.",
+    )
+    amount_handover = fields.Monetary(string="Handed Over", compute="_compute_amounts", store=True)
+    amount_open = fields.Monetary(string="Still Owed", compute="_compute_amounts", store=True)
+    amount_collected = fields.Monetary(
+        string="Collected", compute="_compute_commission_amounts", store=True
+    )
+    amount_commission = fields.Monetary(
+        string="Commission", compute="_compute_commission_amounts", store=True
+    )
+    amount_to_bill = fields.Monetary(
+        string="Commission to Bill", compute="_compute_commission_amounts", store=True
+    )
+    bill_ids = fields.Many2many(
+        "account.move", string="Commission Bills", compute="_compute_bill_ids"
+    )
+    bill_count = fields.Integer(compute="_compute_bill_ids")
+    note = fields.Text()
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+
+    @api.depends("agency_id")
+    def _compute_commission_percent(self):
+        for case in self:
+            case.commission_percent = case.agency_id.commission_percent
+
+    @api.depends("line_ids.amount_handover", "line_ids.amount_open")
+    def _compute_amounts(self):
+        for case in self:
+            case.amount_handover = sum(case.line_ids.mapped("amount_handover"))
+            case.amount_open = sum(case.line_ids.mapped("amount_open"))
+
+    @api.depends(
+        "commission_ids.amount_collected",
+        "commission_ids.amount_commission",
+        "commission_ids.bill_id",
+    )
+    def _compute_commission_amounts(self):
+        for case in self:
+            commissions = case.commission_ids
+            case.amount_collected = sum(commissions.mapped("amount_collected"))
+            case.amount_commission = sum(commissions.mapped("amount_commission"))
+            case.amount_to_bill = sum(
+                commissions.filtered(lambda c: not c.bill_id).mapped("amount_commission")
+            )
+
+    @api.depends("commission_ids.bill_id")
+    def _compute_bill_ids(self):
+        for case in self:
+            case.bill_ids = case.commission_ids.bill_id
+            case.bill_count = len(case.bill_ids)
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("partner_id"):
+                partner = self.env["res.partner"].browse(vals["partner_id"])
+                vals["partner_id"] = partner.commercial_partner_id.id
+        cases = super().create(vals_list)
+        for case in cases:
+            case._check_handover()
+            case.write(
+                {
+                    "name": self.env["ir.sequence"]
+                    .with_company(case.company_id)
+                    .next_by_code("collection.agency.case", sequence_date=case.handover_date)
+                    or "/",
+                    "prior_partial_ids": [
+                        fields.Command.set(
+                            (
+                                case.line_ids.move_line_id.matched_debit_ids
+                                | case.line_ids.move_line_id.matched_credit_ids
+                            ).ids
+                        )
+                    ],
+                }
+            )
+            message = self.env._(
+                "Handed over to %(agency)s (case %(case)s): %(amount)s. The follow-up waits "
+                "while the agency has the case.",
+                agency=case.agency_id.display_name,
+                case=case.name,
+                amount=tools.format_amount(self.env, case.amount_handover, case.currency_id),
+            )
+            case.message_post(body=message)
+            # The customer's chatter is the collectors' record, whoever may edit the contact.
+            case.partner_id.sudo().message_post(body=message)
+        return cases
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_with_collections(self):
+        if self.commission_ids:
+            raise UserError(
+                self.env._("A case with recorded collections cannot be deleted: return it.")
+            )
+
+    def _check_handover(self):
+        """The items are the customer's open receivable items of the case's company, none of
+        them already at an agency, and the customer has no other open case there."""
+        self.ensure_one()
+        if not self.line_ids:
+            raise UserError(self.env._("Choose the items to hand over."))
+        for line in self.line_ids.move_line_id:
+            if (
+                line.account_type != "asset_receivable"
+                or line.parent_state != "posted"
+                or line.reconciled
+                or line.company_id != self.company_id
+                or line.partner_id.commercial_partner_id != self.partner_id
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(item)s is not an open receivable item of %(customer)s in %(company)s.",
+                        item=line.move_id.name,
+                        customer=self.partner_id.display_name,
+                        company=self.company_id.name,
+                    )
+                )
+        other = self.search(
+            [
+                ("id", "!=", self.id),
+                ("partner_id", "=", self.partner_id.id),
+                ("company_id", "=", self.company_id.id),
+                ("state", "in", OPEN_STATES),
+            ],
+            limit=1,
+        )
+        if other:
+            raise UserError(
+                self.env._(
+                    "%(customer)s is already with %(agency)s (case %(case)s).",
+                    customer=self.partner_id.display_name,
+                    agency=other.agency_id.display_name,
+                    case=other.name,
+                )
+            )
+
+    # ------------------------------------------------------------------
+    # Buttons: the state machine
+    # ------------------------------------------------------------------
+
+    def _check_state(self, allowed, transition):
+        labels = dict(STATES)
+        for case in self:
+            if case.state not in allowed:
+                raise UserError(
+                    self.env._(
+                        "Case %(case)s is %(state)s: it cannot %(transition)s.",
+                        case=case.name,
+                        state=labels[case.state].lower(),
+                        transition=transition,
+                    )
+                )
+
+    def action_collecting(self):
+        """The agency confirms it has taken the case on."""
+        self._check_state(("handed_over",), self.env._("start collecting"))
+        self.write({"state": "collecting", "collecting_date": fields.Date.context_today(self)})
+        return True
+
+    def action_return(self):
+        """The agency gives the case back: what is still owed is followed up again by us."""
+        self._check_state(OPEN_STATES, self.env._("be returned"))
+        self.write({"state": "returned", "returned_date": fields.Date.context_today(self)})
+        for case in self:
+            message = self.env._(
+                "Case %(case)s returned by %(agency)s with %(amount)s still owed: the "
+                "follow-up resumes.",
+                case=case.name,
+                agency=case.agency_id.display_name,
+                amount=tools.format_amount(self.env, case.amount_open, case.currency_id),
+            )
+            case.message_post(body=message)
+            case.partner_id.sudo().message_post(body=message)
+        return True
+
+    def action_create_commission_bill(self):
+        """One draft vendor bill of the agency for the commission not billed yet."""
+        self.ensure_one()
+        commissions = self.commission_ids.filtered(lambda c: not c.bill_id)
+        if not commissions:
+            raise UserError(
+                self.env._("Case %(case)s has no commission left to bill.", case=self.name)
+            )
+        bill = (
+            self.env["account.move"]
+            .with_company(self.company_id)
+            .create(self._prepare_commission_bill_vals(commissions))
+        )
+        commissions.bill_id = bill
+        self.message_post(
+            body=self.env._(
+                "Commission of %(amount)s put on the draft vendor bill of %(agency)s.",
+                amount=tools.format_amount(
+                    self.env, sum(commissions.mapped("amount_commission")), self.currency_id
+                ),
+                agency=self.agency_id.display_name,
+            )
+        )
+        return bill._get_records_action(name=self.env._("Commission Bill"))
+
+    def action_view_bills(self):
+        self.ensure_one()
+        return self.bill_ids._get_records_action(name=self.env._("Commission Bills"))
+
+    def action_export_csv(self):
+        """Download the case file as CSV (columns documented in the README)."""
+        self.ensure_one()
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": f"{self._case_file_name()}.csv",
+                "raw": self.env["collection.case.file"]._case_csv(self),
+                "mimetype": "text/csv",
+                "res_model": self._name,
+                "res_id": self.id,
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "self",
+        }
+
+    def _case_file_name(self):
+        return self.env._(
+            "Case file %(case)s %(customer)s",
+            case=self.name.replace("/", "-"),
+            customer=self.partner_id.display_name.replace("/", "_"),
+        )
+
+    def _prepare_commission_bill_vals(self, commissions):
+        self.ensure_one()
+        return {
+            "move_type": "in_invoice",
+            "partner_id": self.agency_id.partner_id.id,
+            "company_id": self.company_id.id,
+            "currency_id": self.currency_id.id,
+            "ref": self.name,
+            "invoice_origin": self.name,
+            "invoice_line_ids": [
+                fields.Command.create(commission._prepare_bill_line_vals())
+                for commission in commissions
+            ],
+        }
+
+    # ------------------------------------------------------------------
+    # Money coming in
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _collection_on_reconcile(self, lines):
+        """Record the payments on the items of open cases among ``lines`` and move the cases on.
+
+        Called after any reconciliation of receivable lines, by whoever registers the payment
+        (an invoicing user may have no rights on agency cases): the bookkeeping of the cases is
+        the engine's, done as superuser on the cases of those lines only."""
+        case_lines = (
+            self.env["collection.agency.case.line"]
+            .sudo()
+            .search([("move_line_id", "in", lines.ids), ("case_id.state", "in", OPEN_STATES)])
+        )
+        case_lines.case_id._collection_record_collections()
+
+    def _collection_record_collections(self):
+        """A commission line for each payment matched with the items since the handover.
+
+        Only money counts: payments and bank statement lines; credit notes and write-offs
+        lower what is owed but bring no commission. Safe to call again: a matching already
+        recorded (or there before the handover) is skipped."""
+        vals_list = []
+        for case in self.filtered(lambda c: c.state in OPEN_STATES):
+            known = case.commission_ids.partial_id | case.prior_partial_ids
+            for item in case.line_ids.move_line_id:
+                for partial in (item.matched_credit_ids | item.matched_debit_ids) - known:
+                    counterpart = (
+                        partial.credit_move_id
+                        if partial.debit_move_id == item
+                        else partial.debit_move_id
+                    )
+                    money = counterpart.move_id
+                    if not (money.origin_payment_id or money.statement_line_id):
+                        continue
+                    vals_list.append(case._prepare_commission_vals(partial, item, money))
+        commissions = self.env["collection.agency.commission"].create(vals_list)
+        for commission in commissions:
+            commission.case_id.message_post(
+                body=self.env._(
+                    "%(amount)s received on %(invoice)s: commission %(commission)s.",
+                    amount=tools.format_amount(
+                        self.env, commission.amount_collected, commission.currency_id
+                    ),
+                    invoice=commission.move_id.name,
+                    commission=tools.format_amount(
+                        self.env, commission.amount_commission, commission.currency_id
+                    ),
+                )
+            )
+        self._collection_update_state()
+        return commissions
+
+    def _prepare_commission_vals(self, partial, item, money):
+        self.ensure_one()
+        return {
+            "case_id": self.id,
+            "date": partial.max_date,
+            "partial_id": partial.id,
+            "move_id": item.move_id.id,
+            "payment_move_id": money.id,
+            "amount_collected": partial.amount,
+            "commission_percent": self.commission_percent,
+            "amount_commission": self.currency_id.round(
+                partial.amount * self.commission_percent / 100
+            ),
+        }
+
+    def _collection_update_state(self):
+        """Every item paid: collected. Some money in: partly collected."""
+        today = fields.Date.context_today(self)
+        for case in self.filtered(lambda c: c.state in OPEN_STATES):
+            if all(case.currency_id.is_zero(line.amount_open) for line in case.line_ids):
+                case.write({"state": "collected", "collected_date": today})
+                message = self.env._("Case %(case)s collected: every item is paid.", case=case.name)
+                case.message_post(body=message)
+                case.partner_id.message_post(body=message)
+            elif case.commission_ids and case.state != "partly_collected":
+                case.write({"state": "partly_collected", "partly_collected_date": today})
+
+
+class CollectionAgencyCaseLine(models.Model):
+    """One receivable item (an invoice instalment, a fee...) handed over in a case."""
+
+    _name = "collection.agency.case.line"
+    _description = "Collection Agency Case Item"
+    _order = "case_id, date_maturity, id"
+
+    case_id = fields.Many2one(
+        "collection.agency.case", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="case_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="case_id.currency_id")
+    move_line_id = fields.Many2one(
+        "account.move.line",
+        string="Item",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        domain="[('account_type', '=', 'asset_receivable'), ('reconciled', '=', False), "
+        "('parent_state', '=', 'posted'), ('company_id', '=', company_id)]",
+    )
+    move_id = fields.Many2one(related="move_line_id.move_id", store=True, string="Invoice")
+    date_maturity = fields.Date(related="move_line_id.date_maturity", store=True)
+    amount_handover = fields.Monetary(
+        string="Handed Over",
+        help="What the item still owed when it was handed over (company currency).",
+    )
+    amount_open = fields.Monetary(string="Still Owed", compute="_compute_amount_open", store=True)
+
+    @api.depends("move_line_id.amount_residual")
+    def _compute_amount_open(self):
+        for line in self:
+            line.amount_open = line.move_line_id.amount_residual
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        move_lines = self.env["account.move.line"].browse(
+            [vals["move_line_id"] for vals in vals_list if vals.get("move_line_id")]
+        )
+        residuals = {line.id: line.amount_residual for line in move_lines}
+        for vals in vals_list:
+            if "amount_handover" not in vals and vals.get("move_line_id"):
+                vals["amount_handover"] = residuals[vals["move_line_id"]]
+        return super().create(vals_list)
+
+
+class CollectionAgencyCommission(models.Model):
+    """A payment received on a case's item while the case was open, and the agency's share."""
+
+    _name = "collection.agency.commission"
+    _description = "Collection Agency Commission"
+    _order = "date, id"
+
+    case_id = fields.Many2one(
+        "collection.agency.case", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="case_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="case_id.currency_id")
+    date = fields.Date(required=True)
+    partial_id = fields.Many2one(
+        "account.partial.reconcile", string="Matching", ondelete="set null", index=True
+    )
+    move_id = fields.Many2one("account.move", string="Invoice", required=True)
+    payment_move_id = fields.Many2one("account.move", string="Payment")
+    amount_collected = fields.Monetary(string="Collected", required=True)
+    commission_percent = fields.Float(string="Commission (%)", digits=(5, 2))
+    amount_commission = fields.Monetary(string="Commission", required=True)
+    bill_id = fields.Many2one(
+        "account.move", string="Vendor Bill", ondelete="set null", readonly=True, copy=False
+    )
+
+    _sql_constraints = [
+        (
+            "case_partial_uniq",
+            "unique(case_id, partial_id)",
+            "A payment is recorded once per case.",
+        ),
+    ]
+
+    def _prepare_bill_line_vals(self):
+        self.ensure_one()
+        vals = {
+            "name": self.env._(
+                "Commission %(percent)s %% on %(amount)s collected on %(invoice)s (%(date)s)",
+                percent=tools.formatLang(self.env, self.commission_percent),
+                amount=tools.format_amount(self.env, self.amount_collected, self.currency_id),
+                invoice=self.move_id.name,
+                date=tools.format_date(self.env, self.date),
+            ),
+            "quantity": 1,
+            "price_unit": self.amount_commission,
+        }
+        account = self.case_id.agency_id.commission_account_id
+        if account:
+            vals["account_id"] = account.id
+        return vals
