@@ -79,6 +79,7 @@ def test_a_plain_open_invoice_is_eligible():
         ({"payment_state": "blocked"}, fl.BLOCKED),
         ({"disputed": True}, fl.DISPUTED),
         ({"in_payment_plan": True}, fl.IN_PAYMENT_PLAN),
+        ({"at_agency": True}, fl.AT_AGENCY),
         ({"customer_on_hold": True}, fl.CUSTOMER_ON_HOLD),
         ({"currency": "EUR"}, fl.CURRENCY_REFUSED),
         ({"days_overdue": 31}, fl.TOO_OLD),

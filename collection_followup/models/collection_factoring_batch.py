@@ -5,6 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools import factoring_logic
+from .collection_agency_case import OPEN_STATES as AGENCY_OPEN_STATES
 from ..tools.factoring_formats import BatchHeader, FormatError, Receivable, get_format
 
 
@@ -447,6 +448,11 @@ class CollectionFactoringBatch(models.Model):
             .search([("move_ids", "in", moves.ids), ("state", "in", ("accepted", "running"))])
             .move_ids
         )
+        at_agency = set(
+            self.env["collection.agency.case.line"]
+            .search([("move_id", "in", moves.ids), ("case_id.state", "in", AGENCY_OPEN_STATES)])
+            .move_id
+        )
         in_batch = {
             move
             for (move,) in self.env["collection.factoring.batch.line"]._read_group(
@@ -477,6 +483,7 @@ class CollectionFactoringBatch(models.Model):
                 days_overdue=(self.date - move._collection_oldest_open_due_date()).days,
                 disputed=move in disputed,
                 in_payment_plan=move in in_plan,
+                at_agency=move in at_agency,
                 customer_on_hold=move.commercial_partner_id.id in on_hold,
                 in_other_batch=move in in_batch,
             )
@@ -501,6 +508,7 @@ class CollectionFactoringBatch(models.Model):
             factoring_logic.BLOCKED: self.env._("its payment is blocked"),
             factoring_logic.DISPUTED: self.env._("the customer disputes it"),
             factoring_logic.IN_PAYMENT_PLAN: self.env._("in a payment plan in force"),
+            factoring_logic.AT_AGENCY: self.env._("handed over to a collection agency"),
             factoring_logic.CUSTOMER_ON_HOLD: self.env._("the customer is on credit hold"),
             factoring_logic.CURRENCY_REFUSED: self.env._(
                 "in %(currency)s, not in the batch currency %(batch_currency)s"

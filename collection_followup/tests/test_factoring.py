@@ -253,6 +253,39 @@ class TestFactoring(CollectionFollowupCommon):
         with self.assertRaisesRegex(ValidationError, "is in EUR; the batch is in USD"):
             batch.line_ids = [Command.create({"move_id": in_euro.id})]
 
+    def test_invoices_at_a_collection_agency_are_not_sold(self):
+        agency = self.env["collection.agency"].create(
+            {
+                "partner_id": self._create_customer(
+                    "Recovery Partners", "cases@recovery.example"
+                ).id,
+                "commission_percent": 15.0,
+                "min_days_overdue": 0,
+                "min_amount": 0.0,
+            }
+        )
+        case = self.env["collection.agency.case"].create(
+            {
+                "agency_id": agency.id,
+                "partner_id": self.northwind.id,
+                "line_ids": [
+                    Command.create(
+                        {
+                            "move_line_id": self.inv1.line_ids.filtered(
+                                lambda line: line.account_type == "asset_receivable"
+                            ).id
+                        }
+                    )
+                ],
+            }
+        )
+        batch = self._batch(name="FACT/2026/0011", invoices=self.inv2)
+        reasons = batch._ineligibility(self.inv1 | self.inv2)
+        self.assertEqual(reasons[self.inv1], "handed over to a collection agency")
+        self.assertFalse(reasons[self.inv2])
+        case.action_return()
+        self.assertFalse(batch._ineligibility(self.inv1)[self.inv1], "returned: sellable again")
+
     def test_batch_form_shows_why_an_invoice_is_refused(self):
         self.env["collection.dispute"].create({"move_id": self.inv2.id, "reason": "wrong_amount"})
         form = Form(self.env["collection.factoring.batch"].with_user(self.manager))

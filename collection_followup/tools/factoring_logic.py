@@ -33,6 +33,7 @@ PAID = "paid"
 BLOCKED = "blocked"
 DISPUTED = "disputed"
 IN_PAYMENT_PLAN = "in_payment_plan"
+AT_AGENCY = "at_agency"
 CUSTOMER_ON_HOLD = "customer_on_hold"
 CURRENCY_REFUSED = "currency_refused"
 TOO_OLD = "too_old"
@@ -45,6 +46,7 @@ REASONS = (
     BLOCKED,
     DISPUTED,
     IN_PAYMENT_PLAN,
+    AT_AGENCY,
     CUSTOMER_ON_HOLD,
     CURRENCY_REFUSED,
     TOO_OLD,
@@ -63,6 +65,7 @@ class InvoiceFacts:
     days_overdue: int  # days since the oldest open due date (negative: not yet due)
     disputed: bool = False  # an open dispute on the invoice
     in_payment_plan: bool = False  # in a payment plan in force
+    at_agency: bool = False  # handed over to a collection agency, case still open
     customer_on_hold: bool = False  # the customer is on credit hold
     in_other_batch: bool = False  # already in another factoring batch that is not cancelled
 
@@ -89,6 +92,8 @@ def ineligibility(facts, rules):
         return DISPUTED
     if facts.in_payment_plan:
         return IN_PAYMENT_PLAN
+    if facts.at_agency:
+        return AT_AGENCY
     if facts.customer_on_hold:
         return CUSTOMER_ON_HOLD
     if facts.currency not in rules.currencies:
