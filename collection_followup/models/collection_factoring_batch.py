@@ -5,8 +5,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools import factoring_logic
-from .collection_agency_case import OPEN_STATES as AGENCY_OPEN_STATES
 from ..tools.factoring_formats import BatchHeader, FormatError, Receivable, get_format
+from .collection_agency_case import OPEN_STATES as AGENCY_OPEN_STATES
 
 
 class CollectionFactoringBatch(models.Model):
