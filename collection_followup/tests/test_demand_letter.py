@@ -89,6 +89,25 @@ class TestDemandLetter(AgencyCommon):
         self.assertIn("$ 2 040,00 no later than 16/03/2026.", text)
         self.assertIn(f"{self.second.name} 15/01/2026 01/02/2026 29 $ 765,44", text)
 
+    def test_letter_in_russian_and_persian(self):
+        for lang in ("ru_RU", "fa_IR"):
+            self.env["res.lang"]._activate_lang(lang)
+        self.env["ir.module.module"]._load_module_terms(
+            ["collection_followup"], ["ru_RU", "fa_IR"], overwrite=True
+        )
+        for lang, title in (
+            ("ru_RU", "Досудебная претензия: последнее требование об оплате"),
+            ("fa_IR", "اخطاریه رسمی پیش از اقدام قانونی: آخرین مطالبه پرداخت"),
+        ):
+            self.customer.lang = lang
+            _report_action, action = self._print_letter("2026-03-02")
+            with freeze_time("2026-03-02"):
+                text = self._report_text(
+                    "collection_followup.action_report_demand_letter", action.ids
+                )
+            self.assertIn(title, text)
+            self.assertNotIn("Letter before action", text)
+
     def test_interest_apart_then_booked_fees_as_items(self):
         rule = self.env["collection.late.fee.rule"].create(
             {"name": "Late fee", "fixed_amount": 40.0, "interest": "fixed", "annual_rate": 10.0}
