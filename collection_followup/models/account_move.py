@@ -254,14 +254,7 @@ class AccountMove(models.Model):
             lambda m: m.move_type == "out_invoice" and m.state == "posted" and m.amount_residual
         )
         for invoice in invoices:
-            open_dates = [
-                line.date_maturity or line.date
-                for line in invoice.line_ids
-                if line.account_id.account_type == "asset_receivable"
-                and line.amount_currency > 0
-                and not line.reconciled
-            ]
-            oldest = min(open_dates, default=on_date)
+            oldest = invoice._collection_oldest_open_due_date()
             if oldest >= on_date:
                 continue
             company = invoice.company_id
