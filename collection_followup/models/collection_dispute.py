@@ -31,6 +31,13 @@ class CollectionDispute(models.Model):
     )
     partner_id = fields.Many2one(related="move_id.commercial_partner_id", store=True, index=True)
     company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
+    date = fields.Date(
+        string="Disputed On",
+        required=True,
+        readonly=True,
+        default=fields.Date.context_today,
+        help="No late-payment interest runs from this day until the dispute is resolved.",
+    )
     reason = fields.Selection(REASONS, required=True, tracking=True)
     message = fields.Text(string="Customer's Message")
     attachment_ids = fields.Many2many("ir.attachment", string="Proof")
@@ -57,6 +64,9 @@ class CollectionDispute(models.Model):
     )
     resolution_note = fields.Text()
     resolved_by_id = fields.Many2one("res.users", readonly=True)
+    resolved_date = fields.Date(
+        readonly=True, copy=False, help="Late-payment interest resumes the day after."
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -113,6 +123,7 @@ class CollectionDispute(models.Model):
                 "state": "resolved",
                 "resolution": resolution,
                 "resolved_by_id": self.env.user.id,
+                "resolved_date": fields.Date.context_today(self),
                 "resolution_note": note or False,
             }
         )

@@ -308,8 +308,9 @@ class CollectionLateFeeRule(models.Model):
         return terms, fixed
 
     @api.model
-    def _balance_steps(self, line, on_date):
-        """What was open of receivable ``line`` over time, in its currency.
+    def _balance_steps(self, line, on_date, pauses=()):
+        """What was open of receivable ``line`` over time, in its currency, counted as zero
+        during ``pauses`` (see :meth:`_pauses`).
 
         Returns ``(principal, steps)``: the amount that became overdue on the due date (the
         item less what was paid or credited by then) and ``[(date, balance)]`` from the due
@@ -326,7 +327,35 @@ class CollectionLateFeeRule(models.Model):
         for day in sorted(paid):
             balance -= paid[day]
             steps.append((day, max(balance, Decimal(0))))
-        return principal, steps
+        return principal, self._pause_steps(steps, pauses)
+
+    @api.model
+    def _pauses(self, invoice, on_date):
+        """``[(first day, day it ends)]`` when ``invoice`` bore no interest: the days it was
+        disputed, from the day the dispute was opened to the day it was resolved included."""
+        pauses = []
+        for dispute in self.env["collection.dispute"].sudo().search([("move_id", "=", invoice.id)]):
+            start = dispute.date
+            end = (dispute.resolved_date or on_date) + timedelta(days=1)
+            if start <= on_date:
+                pauses.append((start, end))
+        return pauses
+
+    @staticmethod
+    def _pause_steps(steps, pauses):
+        """The balance ``steps`` with a zero balance during each of ``pauses``."""
+        if not pauses:
+            return steps
+
+        def value(day):
+            if any(start <= day < end for start, end in pauses):
+                return Decimal(0)
+            return [amount for date_from, amount in steps if date_from <= day][-1]
+
+        first = steps[0][0]
+        days = {day for day, _amount in steps}
+        days |= {day for pause in pauses for day in pause if day > first}
+        return [(day, value(day)) for day in sorted(days)]
 
     def _item_figures(self, line, on_date, with_fixed):
         """What one receivable line (an instalment) owes under the rule on ``on_date``.
@@ -352,7 +381,9 @@ class CollectionLateFeeRule(models.Model):
         currency = invoice.currency_id
         digits = currency.decimal_places
         due_date = line.date_maturity or line.date
-        principal, steps = self._balance_steps(line, on_date)
+        # Indexation compensates the fall in value of money, disputed or not: no pause.
+        pauses = self._pauses(invoice, on_date) if self.preset != "ir" else []
+        principal, steps = self._balance_steps(line, on_date, pauses)
         if principal <= 0 or on_date <= due_date:
             return Decimal(0), []
         if self.preset == "ir":
@@ -392,7 +423,7 @@ class CollectionLateFeeRule(models.Model):
         )
         if result.status != logic.CHARGED:
             return Decimal(0), []
-        return result.amount, self._explain(line, principal, result)
+        return result.amount, self._explain(line, principal, result, pauses)
 
     def _indexation_figures(self, line, due_date, on_date, principal, steps):
         """Iran art. 522: each part of the debt indexed from the due date to the day it was
@@ -435,7 +466,7 @@ class CollectionLateFeeRule(models.Model):
     def _date(self, day):
         return tools.format_date(self.env, day)
 
-    def _explain(self, line, principal, result):
+    def _explain(self, line, principal, result, pauses=()):
         currency = line.move_id.currency_id
         _ = self.env._
         due_date = line.date_maturity or line.date
@@ -474,6 +505,18 @@ class CollectionLateFeeRule(models.Model):
                     amount=self._money(segment.amount, currency),
                 )
             )
+        on_date = due_date + timedelta(days=result.days_late)
+        for start, end in pauses if result.interest else ():
+            first = max(start, due_date + timedelta(days=1))
+            last = min(end - timedelta(days=1), on_date)
+            if first <= last:
+                texts.append(
+                    _(
+                        "%(first)s – %(last)s: no interest (disputed)",
+                        first=self._date(first),
+                        last=self._date(last),
+                    )
+                )
         limits = {
             "minimum": _("raised to the minimum"),
             "maximum": _("limited to the maximum"),

@@ -330,6 +330,25 @@ class TestLateFees(CollectionFollowupCommon):
         self.assertFalse(self._charge(rule, document, "2026-04-01"), "no fee on a fee")
         self.assertEqual(self.Rule._exempt_reason(document), "a fee document bears no fee")
 
+    def test_no_interest_while_the_invoice_was_disputed(self):
+        rule = self._rule(fixed_amount=40.0, interest="fixed", annual_rate=10.0)
+        invoice = self._create_invoice(self.customer, 1000.0, "2026-01-01", "2026-01-31")
+        with freeze_time("2026-02-10"):
+            dispute = self.env["collection.dispute"].create(
+                {"move_id": invoice.id, "reason": "wrong_amount", "message": "Ordered 2, got 1"}
+            )
+        self.assertFalse(self._charge(rule, invoice, "2026-02-15"), "disputed: no fee")
+        with freeze_time("2026-02-20"):
+            dispute.action_resume()
+        self.assertEqual(str(dispute.resolved_date), "2026-02-20")
+        fee = self._charge(rule, invoice, "2026-03-02")
+        # Interest for 1 - 9 February and 21 February - 2 March only: 9 + 10 = 19 days,
+        # 1,000 x 10 % x 19/365 = 5.205479; + 40
+        self.assertEqual(fee.amount, 45.21)
+        self.assertIn(
+            "02/10/2026 – 02/20/2026: no interest (disputed)", self._text(fee.explanation)
+        )
+
     def test_no_fee_on_a_deposit_before_the_work_starts(self):
         plan = self.env["collection.billing.plan"].create(
             {
