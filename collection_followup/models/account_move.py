@@ -215,9 +215,8 @@ class AccountMove(models.Model):
         if not self.collection_factor_name:
             return payments
         transfers = (
-            self.env["collection.factoring.batch.line"]
-            .sudo()
-            .search([("move_id", "=", self.id), ("state", "=", "factored")])
+            self.sudo()
+            .collection_factoring_line_ids.filtered(lambda line: line.state == "factored")
             .batch_id.transfer_move_id
         )
         return [payment for payment in payments if payment["move_id"] not in transfers.ids]

@@ -38,7 +38,7 @@ class CollectionCaseFile(models.AbstractModel):
     _description = "Collection Case File"
 
     @api.model
-    def _values(self, partner, company, lines, on_date=None, case=None):
+    def _values(self, partner, company, lines, on_date=None, case=None, with_history=True):
         """The case file of ``partner``'s receivable ``lines`` in ``company`` on ``on_date``.
 
         Amounts are in company currency. Descriptions are in the language of the context (call
@@ -82,7 +82,7 @@ class CollectionCaseFile(models.AbstractModel):
             "total_open": total_open,
             "total_fees": total_fees,
             "total": currency.round(total_open + total_fees),
-            "history": self._history(partner, company, lines, case),
+            "history": self._history(partner, company, lines, case) if with_history else [],
         }
 
     @api.model
@@ -327,7 +327,10 @@ class CollectionCaseFile(models.AbstractModel):
         """The letter before action of a follow-up action: its items still open (the claim of
         the letter's date), fees and interest on that date, and the final deadline."""
         lines = action.line_ids.filtered(lambda line: not line.reconciled)
-        values = self._values(action.partner_id, action.company_id, lines, action.date)
+        # The letter states the claim; the history goes in the case and court files.
+        values = self._values(
+            action.partner_id, action.company_id, lines, action.date, with_history=False
+        )
         values["deadline"] = action.date + timedelta(days=action.company_id.collection_demand_days)
         return values
 

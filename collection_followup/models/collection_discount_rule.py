@@ -3,10 +3,9 @@ from odoo.exceptions import ValidationError
 
 
 def format_percent(env, value):
-    """A percentage as people write it, in the language of ``env``: 5, 2.5."""
-    if float(value).is_integer():
-        return tools.formatLang(env, value, digits=0)
-    return tools.formatLang(env, value, digits=2).rstrip("0")  # 2.50 -> 2.5
+    """A percentage or rate as people write it, in the language of ``env``: 5, 2.5, 12.125."""
+    text = tools.formatLang(env, float(value), digits=4).rstrip("0")  # 2.5000 -> 2.5, 5.0000 -> 5.
+    return text if text[-1:].isdigit() else text[:-1]
 
 
 class CollectionDiscountRule(models.Model):

@@ -156,29 +156,36 @@ class CollectionFactor(models.Model):
     @api.constrains("advance_rate", "fee_percent", "holdback_percent", "max_days_overdue")
     def _check_terms(self):
         for factor in self:
-            if not MIN_ADVANCE_RATE <= factor.advance_rate <= MAX_ADVANCE_RATE:
-                raise ValidationError(
-                    self.env._(
-                        "The advance rate of %(factor)s must be between %(min)s and %(max)s %%.",
-                        factor=factor.name,
-                        min=MIN_ADVANCE_RATE,
-                        max=MAX_ADVANCE_RATE,
-                    )
-                )
-            if factor.fee_percent < 0 or factor.holdback_percent < 0:
-                raise ValidationError(
-                    self.env._("The fee and the holdback of a factor cannot be negative.")
-                )
-            if factor.advance_rate + factor.holdback_percent + factor.fee_percent > 100:
-                raise ValidationError(
-                    self.env._(
-                        "Advance, holdback and fee of %(factor)s add up to more than 100 %% "
-                        "of the face value.",
-                        factor=factor.name,
-                    )
-                )
+            self._check_term_values(
+                factor.advance_rate, factor.fee_percent, factor.holdback_percent, factor.name
+            )
             if factor.max_days_overdue < 0:
                 raise ValidationError(self.env._("Max. days past due cannot be negative."))
+
+    @api.model
+    def _check_term_values(self, advance_rate, fee_percent, holdback_percent, name):
+        """The terms of a factor, or of a batch that copied them, are a possible deal."""
+        if not MIN_ADVANCE_RATE <= advance_rate <= MAX_ADVANCE_RATE:
+            raise ValidationError(
+                self.env._(
+                    "The advance rate of %(factor)s must be between %(min)s and %(max)s %%.",
+                    factor=name,
+                    min=MIN_ADVANCE_RATE,
+                    max=MAX_ADVANCE_RATE,
+                )
+            )
+        if fee_percent < 0 or holdback_percent < 0:
+            raise ValidationError(
+                self.env._("The fee and the holdback of a factor cannot be negative.")
+            )
+        if advance_rate + holdback_percent + fee_percent > 100:
+            raise ValidationError(
+                self.env._(
+                    "Advance, holdback and fee of %(factor)s add up to more than 100 %% "
+                    "of the face value.",
+                    factor=name,
+                )
+            )
 
     @api.constrains("fee_tax_id")
     def _check_fee_tax(self):

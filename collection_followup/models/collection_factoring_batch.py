@@ -180,26 +180,9 @@ class CollectionFactoringBatch(models.Model):
     @api.constrains("advance_rate", "fee_percent", "holdback_percent")
     def _check_terms(self):
         for batch in self:
-            if not (
-                factoring_logic.MIN_ADVANCE_RATE
-                <= batch.advance_rate
-                <= factoring_logic.MAX_ADVANCE_RATE
-            ):
-                raise ValidationError(
-                    self.env._(
-                        "The advance rate must be between %(min)s and %(max)s %%.",
-                        min=factoring_logic.MIN_ADVANCE_RATE,
-                        max=factoring_logic.MAX_ADVANCE_RATE,
-                    )
-                )
-            if batch.fee_percent < 0 or batch.holdback_percent < 0:
-                raise ValidationError(self.env._("The fee and the holdback cannot be negative."))
-            if batch.advance_rate + batch.holdback_percent + batch.fee_percent > 100:
-                raise ValidationError(
-                    self.env._(
-                        "Advance, holdback and fee add up to more than 100 %% of the face value."
-                    )
-                )
+            self.env["collection.factor"]._check_term_values(
+                batch.advance_rate, batch.fee_percent, batch.holdback_percent, batch.name
+            )
 
     @api.constrains("fee_tax_id")
     def _check_fee_tax(self):
@@ -279,7 +262,7 @@ class CollectionFactoringBatch(models.Model):
         self.ensure_one()
         self.check_access("write")
         self._check_state("draft", "exported")
-        self.line_ids.filtered(lambda line: line.state != "cancel")._refresh_amount()
+        self.line_ids.filtered(lambda line: line.state != "cancel")._compute_amount_face()
         self._check_lines()
         export_format = get_format(self.factor_id.export_format)
         header = self._export_header()
@@ -1020,10 +1003,6 @@ class CollectionFactoringBatchLine(models.Model):
     def _unlink_only_draft(self):
         if any(line.batch_id.state not in ("draft", "cancel") for line in self):
             raise UserError(self.env._("Invoices are removed from a batch while it is a draft."))
-
-    def _refresh_amount(self):
-        for line in self:
-            line.amount_face = line.move_id.amount_residual
 
     def action_recourse(self):
         """With recourse: the factor hands back an invoice its customer did not pay. The sale

@@ -301,9 +301,7 @@ class CollectionFollowupAction(models.Model):
 
     def _execute_agency(self, decision):
         """Hand the overdue items over to the level's agency, if they are worth it."""
-        agency = self.level_id.agency_id
-        if not agency:
-            raise UserError(self.env._("Choose the agency of the level."))
+        agency = self.level_id.agency_id  # required by the level when it hands over
         overdue = self.env["collection.case.file"]._claim_lines(decision.lines, self.date)
         error = agency._collection_threshold_error(overdue, self.date)
         if error:

@@ -8,6 +8,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools import late_fee_logic as logic
+from .collection_discount_rule import format_percent
 from .collection_reference_rate import INDEX_REGIMES, REGIMES
 
 _logger = logging.getLogger(__name__)
@@ -237,17 +238,25 @@ class CollectionLateFeeRule(models.Model):
                 parts.append(_("a fee of %(amount)s per late invoice", amount=amount))
             if self.percent:
                 parts.append(
-                    _("%(percent)s %% of the overdue amount", percent=_number(self.percent))
+                    _(
+                        "%(percent)s %% of the overdue amount",
+                        percent=format_percent(self.env, self.percent),
+                    )
                 )
             if self.interest == "fixed":
-                parts.append(_("interest at %(rate)s %% a year", rate=_number(self.annual_rate)))
+                parts.append(
+                    _(
+                        "interest at %(rate)s %% a year",
+                        rate=format_percent(self.env, self.annual_rate),
+                    )
+                )
             elif self.interest == "reference":
                 regimes = dict(self._fields["reference_regime"]._description_selection(self.env))
                 parts.append(
                     _(
                         "interest at the %(reference)s plus %(margin)s points a year",
                         reference=regimes.get(self.reference_regime, ""),
-                        margin=_number(self.margin),
+                        margin=format_percent(self.env, self.margin),
                     )
                 )
         text = ", ".join(parts)
@@ -272,12 +281,7 @@ class CollectionLateFeeRule(models.Model):
         return Decimal(str(converted))
 
     def _law_currency(self, code):
-        currency = (
-            self.env["res.currency"].with_context(active_test=False).search([("name", "=", code)])
-        )
-        if not currency:
-            raise UserError(self.env._("Currency %(code)s is missing.", code=code))
-        return currency
+        return self.env.ref(f"base.{code}")
 
     def _statutory_terms(self, due_date, on_date, principal, invoice):
         """The law's rate steps, basis and fixed sum (in the invoice's currency)."""
@@ -357,7 +361,7 @@ class CollectionLateFeeRule(models.Model):
         days |= {day for pause in pauses for day in pause if day > first}
         return [(day, value(day)) for day in sorted(days)]
 
-    def _item_figures(self, line, on_date, with_fixed):
+    def _item_figures(self, line, on_date, with_fixed, pauses=()):
         """What one receivable line (an instalment) owes under the rule on ``on_date``.
 
         Returns ``(amount, texts)``: the fee as a Decimal rounded to the invoice's currency, and
@@ -365,7 +369,7 @@ class CollectionLateFeeRule(models.Model):
         Raises UserError when the rule cannot be computed (a reference rate missing...).
         """
         try:
-            return self._compute_item(line, on_date, with_fixed)
+            return self._compute_item(line, on_date, with_fixed, pauses)
         except ValueError as error:
             raise UserError(
                 self.env._(
@@ -376,13 +380,11 @@ class CollectionLateFeeRule(models.Model):
                 )
             ) from None
 
-    def _compute_item(self, line, on_date, with_fixed):
+    def _compute_item(self, line, on_date, with_fixed, pauses):
         invoice = line.move_id
         currency = invoice.currency_id
         digits = currency.decimal_places
         due_date = line.date_maturity or line.date
-        # Indexation compensates the fall in value of money, disputed or not: no pause.
-        pauses = self._pauses(invoice, on_date) if self.preset != "ir" else []
         principal, steps = self._balance_steps(line, on_date, pauses)
         if principal <= 0 or on_date <= due_date:
             return Decimal(0), []
@@ -453,8 +455,8 @@ class CollectionLateFeeRule(models.Model):
                     amount=self._money(amount, currency),
                     due=self._date(due_date),
                     day=self._date(day),
-                    index_due=_number(result.index_due),
-                    index_paid=_number(result.index_paid),
+                    index_due=format_percent(self.env, result.index_due),
+                    index_paid=format_percent(self.env, result.index_paid),
                     fee=self._money(result.exact, currency),
                 )
             )
@@ -484,7 +486,7 @@ class CollectionLateFeeRule(models.Model):
             texts.append(
                 _(
                     "%(percent)s %% of %(principal)s = %(amount)s",
-                    percent=_number(self.percent),
+                    percent=format_percent(self.env, self.percent),
                     principal=self._money(principal, currency),
                     amount=self._money(result.percent_amount, currency),
                 )
@@ -499,7 +501,7 @@ class CollectionLateFeeRule(models.Model):
                     first=self._date(segment.first_day),
                     last=self._date(segment.end),
                     balance=self._money(segment.balance, currency),
-                    rate=_number(segment.rate),
+                    rate=format_percent(self.env, segment.rate),
                     days=segment.days,
                     year=segment.year_days,
                     amount=self._money(segment.amount, currency),
@@ -521,7 +523,8 @@ class CollectionLateFeeRule(models.Model):
             "minimum": _("raised to the minimum"),
             "maximum": _("limited to the maximum"),
             "cap": _(
-                "limited to %(percent)s %% of the principal", percent=_number(self.cap_percent)
+                "limited to %(percent)s %% of the principal",
+                percent=format_percent(self.env, self.cap_percent),
             ),
         }
         if result.limit:
@@ -544,9 +547,13 @@ class CollectionLateFeeRule(models.Model):
             lambda aml: aml.account_id.account_type == "asset_receivable"
             and aml.amount_currency > 0
         ).sorted(lambda aml: (aml.date_maturity or aml.date, aml.id))
+        # Indexation compensates the fall in value of money, disputed or not: no pause.
+        pauses = self._pauses(invoice, on_date) if self.preset != "ir" else []
         total, texts, fixed_given = Decimal(0), [], False
         for line in lines:
-            amount, item_texts = self._item_figures(line, on_date, with_fixed=not fixed_given)
+            amount, item_texts = self._item_figures(
+                line, on_date, with_fixed=not fixed_given, pauses=pauses
+            )
             if item_texts:
                 fixed_given = True
             total += amount
@@ -727,9 +734,3 @@ class CollectionLateFeeRule(models.Model):
                 if rule and (rule.id, invoice.id) not in done:
                     pending.append((rule, invoice))
         return pending
-
-
-def _number(value):
-    """A rate or percentage without trailing zeros: 10.15, 8, 0.5."""
-    text = f"{Decimal(str(value)):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text

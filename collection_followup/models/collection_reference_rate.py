@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 REGIMES = [
@@ -55,11 +55,30 @@ class CollectionReferenceRate(models.Model):
                     self.env._("A yearly rate is a percentage between -100 and 100.")
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
+
     @api.model
     def _history(self, regime):
-        """``[(date_from, value)]`` of ``regime``, oldest first, for tools.late_fee_logic."""
+        """``[(date_from, value)]`` of ``regime``, oldest first, for tools.late_fee_logic.
+        Read once per regime, then cached until a rate is added, changed or removed: a monthly
+        accrual over thousands of invoices reads it for every item."""
+        return list(self._history_cached(regime))
+
+    @tools.ormcache("regime")
+    def _history_cached(self, regime):
         rows = self.sudo().search_read([("regime", "=", regime)], ["date_from", "value"])
-        return sorted((row["date_from"], row["value"]) for row in rows)
+        return tuple(sorted((row["date_from"], row["value"]) for row in rows))
 
     @api.model
     def _last_date(self, regime):

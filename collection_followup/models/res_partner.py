@@ -11,6 +11,7 @@ from odoo.tools import SQL, consteq
 from odoo.addons.phone_validation.tools.phone_validation import phone_format
 
 from ..tools.followup_logic import Item, build_situation, decide, item_level
+from .collection_agency_case import OPEN_STATES as AGENCY_OPEN_STATES
 from .collection_discount_rule import format_percent
 
 _logger = logging.getLogger(__name__)
@@ -328,7 +329,7 @@ class ResPartner(models.Model):
         for partner in self:
             mine = cases.filtered(lambda c, p=partner: c.partner_id == p.commercial_partner_id)
             partner.collection_agency_case_id = mine.filtered(
-                lambda c: c.state in ("handed_over", "collecting", "partly_collected")
+                lambda c: c.state in AGENCY_OPEN_STATES
             )[:1]
             partner.collection_agency_case_count = len(mine)
 
@@ -496,7 +497,8 @@ class ResPartner(models.Model):
             lines = self.env["account.move.line"].browse(
                 [item.key for item, _amount in decision.situation.open_items]
             )
-            previews = lines.move_id._collection_late_fee_preview(today)
+            moves = lines.move_id.sorted("invoice_date_due")
+            previews = moves._collection_late_fee_preview(today)
             rules = self.env["collection.late.fee.rule"]._policy_rules(decision.policy)
             sections.append(
                 {
@@ -522,14 +524,12 @@ class ResPartner(models.Model):
                         )
                     ],
                     "late_fees": [
-                        {"move": move, **previews[move.id]}
-                        for move in lines.move_id.sorted("invoice_date_due")
-                        if move.id in previews
+                        {"move": move, **previews[move.id]} for move in moves if move.id in previews
                     ],
                     "fee_terms": [rule._terms_text() for rule in rules],
                     "discounts": [
                         {"move": move, **offer}
-                        for move in lines.move_id.sorted("invoice_date_due")
+                        for move in moves
                         for offer in [move._collection_discount_offer(today)]
                         if offer
                     ],
@@ -835,13 +835,11 @@ class ResPartner(models.Model):
                 """
                 SELECT partner.commercial_partner_id, line.id,
                        COALESCE(line.date_maturity, line.date), line.amount_residual,
-                       EXISTS (
-                        SELECT 1
+                       partner.commercial_partner_id IN (
+                        SELECT agency_case.partner_id
                           FROM collection_agency_case agency_case
-                         WHERE agency_case.partner_id = partner.commercial_partner_id
-                           AND agency_case.company_id = line.company_id
-                           AND agency_case.state IN ('handed_over', 'collecting',
-                                                     'partly_collected'))
+                         WHERE agency_case.company_id = %(company)s
+                           AND agency_case.state IN %(agency_open_states)s)
                   FROM account_move_line line
                   JOIN account_account account ON account.id = line.account_id
                   JOIN account_move move ON move.id = line.move_id
@@ -867,6 +865,7 @@ class ResPartner(models.Model):
                    %(partner_filter)s
                 """,
                 company=company.id,
+                agency_open_states=AGENCY_OPEN_STATES,
                 partner_filter=partner_filter,
             )
         )

@@ -4,7 +4,7 @@ import re
 
 from freezegun import freeze_time
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import html2plaintext
 
@@ -164,15 +164,26 @@ class TestAgencyHandover(AgencyCommon):
         self.assertEqual(case.amount_handover, 1240.0)
 
     def test_level_needs_an_agency_of_its_company(self):
-        with self.assertRaisesRegex(Exception, "choose the agency"):
+        values = {
+            "policy_id": self.policy.id,
+            "name": "Agency",
+            "delay": 90,
+            "send_email": False,
+            "handover_agency": True,
+        }
+        with self.assertRaisesRegex(ValidationError, "choose the agency"):
+            self.env["collection.followup.level"].create(values)
+        elsewhere = self.env["res.company"].create({"name": "Elsewhere Ltd"})
+        foreign_agency = self.env["collection.agency"].create(
+            {
+                "partner_id": self.agency_partner.id,
+                "company_id": elsewhere.id,
+                "commission_percent": 10.0,
+            }
+        )
+        with self.assertRaisesRegex(ValidationError, "belongs to another company"):
             self.env["collection.followup.level"].create(
-                {
-                    "policy_id": self.policy.id,
-                    "name": "Agency",
-                    "delay": 90,
-                    "send_email": False,
-                    "handover_agency": True,
-                }
+                {**values, "delay": 91, "agency_id": foreign_agency.id}
             )
 
     def test_state_machine_and_invalid_transitions(self):

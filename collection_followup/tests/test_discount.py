@@ -589,7 +589,8 @@ class TestLoyaltyReward(CollectionFollowupCommon):
         )
         self.assertEqual(reward.move_ids, a | b | c)
         self.assertEqual(self._streak(), 0)
-        # Checking again (another reconciliation, a second worker) grants nothing more.
+        # Checking again (another reconciliation) grants nothing more: the walk starts after
+        # the last reward.
         self.Reward._check_streaks(a | b | c)
         self.assertEqual(self._rewards(), reward)
         # The next invoice, 1,000.00 + 15 % tax, gets 5 % off: 950.00 + 142.50 = 1,092.50.

@@ -99,7 +99,6 @@ class ExportFormat:
     code = None  # stored on the factor
     label = None  # shown to the user
     extension = None
-    mimetype = None
 
     def render(self, header):
         """The file's content, as bytes."""
@@ -144,7 +143,6 @@ class CsvFormat(ExportFormat):
     code = "csv"
     label = "CSV"
     extension = "csv"
-    mimetype = "text/csv"
 
     def render(self, header):
         buffer = io.StringIO(newline="")
@@ -173,7 +171,6 @@ class XlsxFormat(ExportFormat):
     code = "xlsx"
     label = "Excel (XLSX)"
     extension = "xlsx"
-    mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
     def render(self, header):
         buffer = io.BytesIO()
@@ -258,7 +255,6 @@ class FixedWidthFormat(ExportFormat):
     :class:`Field`; positions follow from the lengths (see :meth:`describe`)."""
 
     extension = "txt"
-    mimetype = "text/plain"
     width = None
     encoding = "utf-8"
     header_fields = ()

@@ -20,7 +20,9 @@ F = 3,980.50, A = 3,184.40, f = 79.61, H = 398.05.
 """
 
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+
+from .late_fee_logic import round_money  # half up, once, to the currency's digits
 
 # What factors advance, in percent of the face value.
 MIN_ADVANCE_RATE = 70.0
@@ -38,20 +40,6 @@ CUSTOMER_ON_HOLD = "customer_on_hold"
 CURRENCY_REFUSED = "currency_refused"
 TOO_OLD = "too_old"
 IN_ANOTHER_BATCH = "in_another_batch"
-
-REASONS = (
-    NOT_AN_INVOICE,
-    NOT_POSTED,
-    PAID,
-    BLOCKED,
-    DISPUTED,
-    IN_PAYMENT_PLAN,
-    AT_AGENCY,
-    CUSTOMER_ON_HOLD,
-    CURRENCY_REFUSED,
-    TOO_OLD,
-    IN_ANOTHER_BATCH,
-)
 
 
 @dataclass(frozen=True)
@@ -79,7 +67,7 @@ class FactorRules:
 
 
 def ineligibility(facts, rules):
-    """Why the invoice cannot be sold under ``rules`` (one of :data:`REASONS`), else None."""
+    """Why the invoice cannot be sold under ``rules`` (a reason constant above), else None."""
     if facts.move_type != "out_invoice":
         return NOT_AN_INVOICE
     if facts.state != "posted":
@@ -103,11 +91,6 @@ def ineligibility(facts, rules):
     if facts.in_other_batch:
         return IN_ANOTHER_BATCH
     return None
-
-
-def round_money(amount, digits):
-    """``amount`` rounded half up to ``digits`` decimals, as a Decimal."""
-    return Decimal(str(amount)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
 def percent_of(amount, percent, digits):
