@@ -13,7 +13,7 @@ exists. Subcommands (the Makefile targets call them):
   bench              follow-up benchmark on 5,000 generated customers (bench/)
 
 Environment: ODOO_SRC, XDG_CACHE_HOME, PGHOST, PGPORT, PGPASSWORD, PGSUPERUSER,
-CF_DB_USER, CF_DEMO_DB, CF_HTTP_PORT, TAGS, KEEP_DB, CF_ADDONS_ROOT.
+CF_DB_USER, CF_DEMO_DB, CF_HTTP_PORT, TAGS, KEEP_DB, CF_TEST_DB, PYTEST_ARGS, CF_ADDONS_ROOT.
 """
 
 from __future__ import annotations
@@ -190,6 +190,43 @@ def find_odoo_src() -> Path:
     return src
 
 
+# --------------------------------------------------------------------------- system tools
+
+# What the tests need from the system: wkhtmltopdf renders the PDFs customers receive (Debian's
+# build, unpatched Qt, is the one most users have), Chromium runs the browser tours, pdftotext
+# reads the PDFs back, and the Noto fonts shape Persian, Arabic and Hebrew in those PDFs.
+SYSTEM_TOOLS = {"wkhtmltopdf": "wkhtmltopdf", "chromium": "chromium", "pdftotext": "poppler-utils"}
+SYSTEM_FONTS = {"/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf": "fonts-noto-core"}
+
+
+def missing_system_packages() -> list[str]:
+    packages = [pkg for tool, pkg in SYSTEM_TOOLS.items() if not shutil.which(tool)]
+    packages += [pkg for path, pkg in SYSTEM_FONTS.items() if not Path(path).exists()]
+    return packages
+
+
+def ensure_system_tools() -> None:
+    """Install what the tests render and browse with, when this is root on Debian/Ubuntu;
+    otherwise say what is missing (the tests then fall back to HTML and skip the tours)."""
+    packages = missing_system_packages()
+    if not packages:
+        return
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        say(f"installing {' '.join(packages)} with apt-get (a few minutes the first time)")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        quiet = {"stdout": subprocess.DEVNULL, "env": env}
+        subprocess.call(["apt-get", "update", "-qq"], **quiet)
+        subprocess.call(["apt-get", "install", "-y", "-qq", *packages], **quiet)
+        packages = missing_system_packages()
+    if packages:
+        say(
+            f"WARNING: missing {' '.join(packages)}: without them the tests render HTML instead "
+            "of PDFs and skip the browser tours. Install them (Debian/Ubuntu: "
+            f"`sudo apt-get install {' '.join(packages)}`), or Odoo's recommended wkhtmltopdf "
+            "build from https://github.com/wkhtmltopdf/packaging/releases."
+        )
+
+
 # --------------------------------------------------------------------------- PostgreSQL
 
 # Runs inside the venv (psycopg2 is a requirement): one statement, autocommit,
@@ -309,6 +346,7 @@ class Ctx:
 
 def setup() -> Ctx:
     odoo_src = find_odoo_src()
+    ensure_system_tools()
     venv = ensure_venv()
     pg = Pg()
     pg.ensure_role(venv)
@@ -468,6 +506,12 @@ def stream_to_log(cmd: list[str], log: Path) -> tuple[int, list[str]]:
 
 @contextlib.contextmanager
 def scratch_database(ctx: Ctx, keep: bool):
+    """A fresh test database, dropped afterwards unless ``keep``. With CF_TEST_DB set, that
+    database instead: created the first time, then only updated (much faster when iterating on
+    a few tests), and always kept."""
+    if os.environ.get("CF_TEST_DB"):
+        yield os.environ["CF_TEST_DB"]
+        return
     db = f"cf_test_{time.strftime('%Y%m%d_%H%M%S')}_{os.getpid()}"
     try:
         yield db
@@ -512,8 +556,9 @@ def e2e_server(ctx: Ctx, db: str):
 
 
 def run_odoo_tests(ctx: Ctx, tally: Tally, db: str, install: str, tags: str, log: Path) -> None:
+    step = "-u" if os.environ.get("CF_TEST_DB") and ctx.database_exists(db) else "-i"
     cmd = ctx.odoo_cmd(
-        "-d", db, "-i", install, "--without-demo=all", f"--test-tags={tags}",
+        "-d", db, step, install, "--without-demo=all", f"--test-tags={tags}",
         "--stop-after-init", f"--http-port={free_port()}", "--http-interface=127.0.0.1",
         "--log-level=test",
     )  # fmt: skip
@@ -532,6 +577,7 @@ def run_pytest(ctx: Ctx, tally: Tally, db: str, url: str) -> None:
     env.update(CF_ODOO_SHELL=json.dumps(shell))
     cmd = [str(ctx.venv / "bin" / "python"), "-m", "pytest", "tests", "-p", "no:cacheprovider"]
     cmd += ["-rfEs", f"--junitxml={junit}"]
+    cmd += os.environ["PYTEST_ARGS"].split() if os.environ.get("PYTEST_ARGS") else []
     say("running pytest on tests/")
     rc = subprocess.call(cmd, cwd=REPO, env=env, stdin=subprocess.DEVNULL)
     tally_pytest(tally, rc, junit)
@@ -559,8 +605,9 @@ def cmd_test(args) -> int:
         ctx = setup()
         with scratch_database(ctx, args.keep_db) as db:
             run_odoo_tests(ctx, tally, db, MODULE, args.tags, LOG_DIR / "odoo.log")
-            with e2e_server(ctx, db) as url:
-                run_pytest(ctx, tally, db, url)
+            if os.environ.get("PYTEST_ARGS") != "none":
+                with e2e_server(ctx, db) as url:
+                    run_pytest(ctx, tally, db, url)
     except ToolError as exc:
         fail_setup(tally, exc)
     return tally.report()

@@ -7,7 +7,9 @@ from . import res_partner
 from . import account_move
 from . import account_move_line
 from . import collection_billing_plan
+from . import collection_billing_milestone
 from . import collection_payment_plan
+from . import collection_payment_plan_installment
 from . import collection_promise
 from . import collection_dispute
 from . import ir_module_module
@@ -15,10 +17,14 @@ from . import collection_reference_rate
 from . import collection_late_fee_rule
 from . import collection_late_fee
 from . import collection_discount_rule
+from . import collection_discount_tier
 from . import account_payment_term
 from . import collection_loyalty_reward
 from . import collection_factor
 from . import collection_factoring_batch
+from . import collection_factoring_batch_line
 from . import collection_agency
 from . import collection_agency_case
+from . import collection_agency_case_line
+from . import collection_agency_commission
 from . import collection_case_file

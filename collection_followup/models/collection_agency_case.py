@@ -1,15 +1,7 @@
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 
-STATES = [
-    ("handed_over", "Handed Over"),
-    ("collecting", "Collecting"),
-    ("partly_collected", "Partly Collected"),
-    ("collected", "Collected"),
-    ("returned", "Returned"),
-]
-# While a case is in one of these states the agency chases the customer and our follow-up waits.
-OPEN_STATES = ("handed_over", "collecting", "partly_collected")
+from ..const import AGENCY_CASE_STATES, AGENCY_OPEN_STATES
 
 
 class CollectionAgencyCase(models.Model):
@@ -45,7 +37,12 @@ class CollectionAgencyCase(models.Model):
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     state = fields.Selection(
-        STATES, required=True, default="handed_over", tracking=True, index=True, copy=False
+        AGENCY_CASE_STATES,
+        required=True,
+        default="handed_over",
+        tracking=True,
+        index=True,
+        copy=False,
     )
     handover_date = fields.Date(
         string="Handed Over On", required=True, default=fields.Date.context_today, readonly=True
@@ -205,7 +202,7 @@ class CollectionAgencyCase(models.Model):
                 ("id", "!=", self.id),
                 ("partner_id", "=", self.partner_id.id),
                 ("company_id", "=", self.company_id.id),
-                ("state", "in", OPEN_STATES),
+                ("state", "in", AGENCY_OPEN_STATES),
             ],
             limit=1,
         )
@@ -224,7 +221,7 @@ class CollectionAgencyCase(models.Model):
     # ------------------------------------------------------------------
 
     def _check_state(self, allowed, transition):
-        labels = dict(STATES)
+        labels = dict(AGENCY_CASE_STATES)
         for case in self:
             if case.state not in allowed:
                 raise UserError(
@@ -244,7 +241,7 @@ class CollectionAgencyCase(models.Model):
 
     def action_return(self):
         """The agency gives the case back: what is still owed is followed up again by us."""
-        self._check_state(OPEN_STATES, self.env._("be returned"))
+        self._check_state(AGENCY_OPEN_STATES, self.env._("be returned"))
         self.write({"state": "returned", "returned_date": fields.Date.context_today(self)})
         for case in self:
             message = self.env._(
@@ -341,7 +338,9 @@ class CollectionAgencyCase(models.Model):
         case_lines = (
             self.env["collection.agency.case.line"]
             .sudo()
-            .search([("move_line_id", "in", lines.ids), ("case_id.state", "in", OPEN_STATES)])
+            .search(
+                [("move_line_id", "in", lines.ids), ("case_id.state", "in", AGENCY_OPEN_STATES)]
+            )
         )
         case_lines.case_id._collection_record_collections()
 
@@ -352,7 +351,7 @@ class CollectionAgencyCase(models.Model):
         lower what is owed but bring no commission. Safe to call again: a matching already
         recorded (or there before the handover) is skipped."""
         vals_list = []
-        for case in self.filtered(lambda c: c.state in OPEN_STATES):
+        for case in self.filtered(lambda c: c.state in AGENCY_OPEN_STATES):
             known = case.commission_ids.partial_id | case.prior_partial_ids
             for item in case.line_ids.move_line_id:
                 for partial in (item.matched_credit_ids | item.matched_debit_ids) - known:
@@ -400,7 +399,7 @@ class CollectionAgencyCase(models.Model):
     def _collection_update_state(self):
         """Every item paid: collected. Some money in: partly collected."""
         today = fields.Date.context_today(self)
-        for case in self.filtered(lambda c: c.state in OPEN_STATES):
+        for case in self.filtered(lambda c: c.state in AGENCY_OPEN_STATES):
             if all(case.currency_id.is_zero(line.amount_open) for line in case.line_ids):
                 case.write({"state": "collected", "collected_date": today})
                 message = self.env._("Case %(case)s collected: every item is paid.", case=case.name)
@@ -408,101 +407,3 @@ class CollectionAgencyCase(models.Model):
                 case.partner_id.message_post(body=message)
             elif case.commission_ids and case.state != "partly_collected":
                 case.write({"state": "partly_collected", "partly_collected_date": today})
-
-
-class CollectionAgencyCaseLine(models.Model):
-    """One receivable item (an invoice instalment, a fee...) handed over in a case."""
-
-    _name = "collection.agency.case.line"
-    _description = "Collection Agency Case Item"
-    _order = "case_id, date_maturity, id"
-
-    case_id = fields.Many2one(
-        "collection.agency.case", required=True, ondelete="cascade", index=True
-    )
-    company_id = fields.Many2one(related="case_id.company_id", store=True, index=True)
-    currency_id = fields.Many2one(related="case_id.currency_id")
-    move_line_id = fields.Many2one(
-        "account.move.line",
-        string="Item",
-        required=True,
-        index=True,
-        ondelete="restrict",
-        domain="[('account_type', '=', 'asset_receivable'), ('reconciled', '=', False), "
-        "('parent_state', '=', 'posted'), ('company_id', '=', company_id)]",
-    )
-    move_id = fields.Many2one(related="move_line_id.move_id", store=True, string="Invoice")
-    date_maturity = fields.Date(related="move_line_id.date_maturity", store=True)
-    amount_handover = fields.Monetary(
-        string="Handed Over",
-        help="What the item still owed when it was handed over (company currency).",
-    )
-    amount_open = fields.Monetary(string="Still Owed", compute="_compute_amount_open", store=True)
-
-    @api.depends("move_line_id.amount_residual")
-    def _compute_amount_open(self):
-        for line in self:
-            line.amount_open = line.move_line_id.amount_residual
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        move_lines = self.env["account.move.line"].browse(
-            [vals["move_line_id"] for vals in vals_list if vals.get("move_line_id")]
-        )
-        residuals = {line.id: line.amount_residual for line in move_lines}
-        for vals in vals_list:
-            if "amount_handover" not in vals and vals.get("move_line_id"):
-                vals["amount_handover"] = residuals[vals["move_line_id"]]
-        return super().create(vals_list)
-
-
-class CollectionAgencyCommission(models.Model):
-    """A payment received on a case's item while the case was open, and the agency's share."""
-
-    _name = "collection.agency.commission"
-    _description = "Collection Agency Commission"
-    _order = "date, id"
-
-    case_id = fields.Many2one(
-        "collection.agency.case", required=True, ondelete="cascade", index=True
-    )
-    company_id = fields.Many2one(related="case_id.company_id", store=True, index=True)
-    currency_id = fields.Many2one(related="case_id.currency_id")
-    date = fields.Date(required=True)
-    partial_id = fields.Many2one(
-        "account.partial.reconcile", string="Matching", ondelete="set null", index=True
-    )
-    move_id = fields.Many2one("account.move", string="Invoice", required=True)
-    payment_move_id = fields.Many2one("account.move", string="Payment")
-    amount_collected = fields.Monetary(string="Collected", required=True)
-    commission_percent = fields.Float(string="Commission (%)", digits=(5, 2))
-    amount_commission = fields.Monetary(string="Commission", required=True)
-    bill_id = fields.Many2one(
-        "account.move", string="Vendor Bill", ondelete="set null", readonly=True, copy=False
-    )
-
-    _sql_constraints = [
-        (
-            "case_partial_uniq",
-            "unique(case_id, partial_id)",
-            "A payment is recorded once per case.",
-        ),
-    ]
-
-    def _prepare_bill_line_vals(self):
-        self.ensure_one()
-        vals = {
-            "name": self.env._(
-                "Commission %(percent)s %% on %(amount)s collected on %(invoice)s (%(date)s)",
-                percent=tools.formatLang(self.env, self.commission_percent),
-                amount=tools.format_amount(self.env, self.amount_collected, self.currency_id),
-                invoice=self.move_id.name,
-                date=tools.format_date(self.env, self.date),
-            ),
-            "quantity": 1,
-            "price_unit": self.amount_commission,
-        }
-        account = self.case_id.agency_id.commission_account_id
-        if account:
-            vals["account_id"] = account.id
-        return vals

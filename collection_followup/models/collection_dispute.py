@@ -1,13 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-REASONS = [
-    ("not_received", "Never received the invoice"),
-    ("already_paid", "Already paid"),
-    ("wrong_amount", "Wrong amount"),
-    ("not_satisfied", "Not satisfied with the work"),
-    ("other", "Other"),
-]
+from ..const import DISPUTE_REASONS
 
 
 class CollectionDispute(models.Model):
@@ -38,7 +32,7 @@ class CollectionDispute(models.Model):
         default=fields.Date.context_today,
         help="No late-payment interest runs from this day until the dispute is resolved.",
     )
-    reason = fields.Selection(REASONS, required=True, tracking=True)
+    reason = fields.Selection(DISPUTE_REASONS, required=True, tracking=True)
     message = fields.Text(string="Customer's Message")
     attachment_ids = fields.Many2many("ir.attachment", string="Proof")
     source = fields.Selection(
@@ -85,7 +79,7 @@ class CollectionDispute(models.Model):
         return disputes
 
     def _compute_display_name(self):
-        reasons = dict(REASONS)
+        reasons = dict(DISPUTE_REASONS)
         for dispute in self:
             dispute.display_name = f"{dispute.move_id.name} · {reasons.get(dispute.reason, '')}"
 

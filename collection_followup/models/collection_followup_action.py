@@ -3,20 +3,10 @@ import logging
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 
+from ..const import CHANNELS
 from ..tools.qr import qr_png_data_uri
 
 _logger = logging.getLogger(__name__)
-
-CHANNELS = [
-    ("fee", "Late Fee"),
-    ("email", "Email"),
-    ("sms", "SMS"),
-    ("letter", "Letter"),
-    ("call", "Phone Call"),
-    ("hold", "Credit Hold"),
-    ("demand", "Letter Before Action"),
-    ("agency", "Agency Hand-over"),
-]
 
 
 class CollectionFollowupAction(models.Model):

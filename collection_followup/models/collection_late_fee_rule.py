@@ -7,9 +7,9 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from ..const import INDEX_REGIMES, REGIMES
 from ..tools import late_fee_logic as logic
 from .collection_discount_rule import format_percent
-from .collection_reference_rate import INDEX_REGIMES, REGIMES
 
 _logger = logging.getLogger(__name__)
 

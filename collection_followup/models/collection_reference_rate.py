@@ -1,14 +1,7 @@
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
-REGIMES = [
-    ("ecb_mro", "ECB main refinancing rate"),
-    ("de_basiszins", "Deutsche Bundesbank Basiszinssatz"),
-    ("boe_base", "Bank of England Bank Rate"),
-    ("cbr_key", "Bank of Russia key rate"),
-    ("ir_cpi", "Central Bank of Iran price index"),
-]
-INDEX_REGIMES = ("ir_cpi",)
+from ..const import INDEX_REGIMES, REGIMES
 
 
 class CollectionReferenceRate(models.Model):

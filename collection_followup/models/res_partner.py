@@ -10,8 +10,8 @@ from odoo.tools import SQL, consteq
 
 from odoo.addons.phone_validation.tools.phone_validation import phone_format
 
+from ..const import AGENCY_OPEN_STATES
 from ..tools.followup_logic import Item, build_situation, decide, item_level
-from .collection_agency_case import OPEN_STATES as AGENCY_OPEN_STATES
 from .collection_discount_rule import format_percent
 
 _logger = logging.getLogger(__name__)

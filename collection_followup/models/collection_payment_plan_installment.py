@@ -1,0 +1,78 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+
+class CollectionPaymentPlanInstallment(models.Model):
+    _name = "collection.payment.plan.installment"
+    _description = "Payment Plan Instalment"
+    _order = "plan_id, date, id"
+
+    plan_id = fields.Many2one(
+        "collection.payment.plan", required=True, ondelete="cascade", index=True
+    )
+    partner_id = fields.Many2one(related="plan_id.partner_id", store=True)
+    company_id = fields.Many2one(related="plan_id.company_id", store=True)
+    currency_id = fields.Many2one(related="plan_id.currency_id")
+    date = fields.Date(required=True)
+    amount = fields.Monetary(required=True)
+    is_down_payment = fields.Boolean(string="Down Payment")
+    paid_amount = fields.Monetary(compute="_compute_status")
+    state = fields.Selection(
+        [
+            ("due", "To Pay"),
+            ("partial", "Partly Paid"),
+            ("paid", "Paid"),
+            ("late", "Late"),
+            ("missed", "Missed"),
+        ],
+        compute="_compute_status",
+    )
+    reminder_sent = fields.Boolean(readonly=True, copy=False)
+
+    @api.constrains("amount")
+    def _check_amount(self):
+        if any(installment.amount <= 0 for installment in self):
+            raise ValidationError(self.env._("An instalment must be a positive amount."))
+
+    @api.depends("plan_id.installment_ids.amount", "plan_id.move_ids.amount_residual")
+    def _compute_status(self):
+        for plan in self.plan_id:
+            for installment, status in plan._statuses():
+                if installment in self:
+                    installment.paid_amount = status.paid
+                    installment.state = status.state
+
+    def _send_reminder(self, template, status):
+        """Email and SMS the customer before the instalment, with a link to pay what is left
+        of it. A customer without a valid mobile gets the email, and the plan says why not
+        the SMS."""
+        self.ensure_one()
+        plan = self.plan_id
+        amount_due = self.amount - status.paid
+        link = plan._installment_pay_link(amount_due)
+        plan = plan.with_context(
+            mail_notify_force_send=False,
+            collection_installment=self,
+            collection_amount_due=amount_due,
+            collection_pay_link=link,
+        )
+        plan.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+        recipient = plan.partner_id._collection_recipient()
+        try:
+            number = recipient._collection_e164(plan.company_id.country_id)
+        except UserError as error:
+            plan.message_post(
+                body=self.env._("Instalment reminder not sent by SMS: %(error)s", error=error)
+            )
+        else:
+            sms_template = self.env.ref("collection_followup.sms_template_payment_plan_reminder")
+            body = sms_template.with_context(**plan.env.context)._render_field(
+                "body", plan.ids, compute_lang=True
+            )[plan.id]
+            plan._message_sms(
+                body,
+                partner_ids=recipient.ids,
+                sms_pid_to_number={recipient.id: number},
+                put_in_queue=True,
+            )
+        self.reminder_sent = True

@@ -1,0 +1,3 @@
+from . import report_agency_case_file
+from . import report_court_file
+from . import report_demand_letter
