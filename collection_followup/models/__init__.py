@@ -6,6 +6,7 @@ from . import res_config_settings
 from . import res_partner
 from . import account_move
 from . import account_move_line
+from . import account_partial_reconcile
 from . import collection_billing_plan
 from . import collection_billing_milestone
 from . import collection_payment_plan
