@@ -21,6 +21,7 @@ from . import collection_discount_rule
 from . import collection_discount_tier
 from . import account_payment_term
 from . import collection_loyalty_reward
+from . import collection_loyalty_progress
 from . import collection_factor
 from . import collection_factoring_batch
 from . import collection_factoring_batch_line

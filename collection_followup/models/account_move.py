@@ -518,29 +518,45 @@ class AccountMove(models.Model):
     def _collection_punctuality(self, today):
         """``on_time`` (paid in full, every instalment by its due date), ``late`` (paid after a
         due date, or a due date passed unpaid), ``pending`` (open, not due yet) or ``skip``
-        (reversed, cancelled, nothing to pay)."""
+        (reversed, cancelled, nothing to pay, or not settled by the customer's money).
+
+        Only the customer's money counts as paying: payments and bank statement lines. A credit
+        note or a write-off settles an instalment without the customer paying it, and an invoice
+        sold to a factor (matched with the factoring transfer) is paid to the factor, out of our
+        sight: neither is the customer paying on time, nor late.
+        """
         self.ensure_one()
         if (
             self.state != "posted"
-            or self.payment_state in ("reversed", "invoicing_legacy")
+            or self.payment_state == "invoicing_legacy"
             or self.currency_id.is_zero(self.amount_total)
         ):
             return "skip"
         terms = self.line_ids.filtered(lambda line: line.display_type == "payment_term")
-        if self.payment_state not in ("paid", "in_payment"):
+        # Odoo calls "reversed" an invoice settled by a credit note, also when the customer paid
+        # the rest of it: the payments, if any, say whether the customer paid on time.
+        if self.payment_state not in ("paid", "in_payment", "reversed"):
             open_terms = terms.filtered(lambda line: not line.reconciled)
             if any((line.date_maturity or line.date) < today for line in open_terms):
                 return "late"
             return "pending"
         exchange_journal = self.company_id.currency_exchange_journal_id
+        paid_by_customer = False
         for line in terms:
             counterparts = (
                 line.matched_credit_ids.credit_move_id | line.matched_debit_ids.debit_move_id
             ).filtered(lambda aml: aml.journal_id != exchange_journal)
-            paid_on = max(counterparts.mapped("date"), default=line.date)
-            if paid_on > (line.date_maturity or line.date):
+            if counterparts.filtered("collection_factoring_line_id"):
+                return "skip"
+            money = counterparts.filtered(
+                lambda aml: aml.move_id.origin_payment_id or aml.move_id.statement_line_id
+            )
+            if not money:
+                continue
+            paid_by_customer = True
+            if max(money.mapped("date")) > (line.date_maturity or line.date):
                 return "late"
-        return "on_time"
+        return "on_time" if paid_by_customer else "skip"
 
     def _collection_apply_loyalty_rewards(self):
         """Add the customer's loyalty discount, if one is waiting, to the invoices being

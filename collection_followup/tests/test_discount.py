@@ -2,7 +2,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import new_test_user, tagged, warmup
 
 from .common import CollectionFollowupCommon
 
@@ -729,3 +729,150 @@ class TestLoyaltyReward(CollectionFollowupCommon):
         nxt.action_post()
         self.assertEqual(nxt.amount_total, 380.0)
         self.assertEqual(reward.state, "used")
+
+    def _clerk(self):
+        return new_test_user(
+            self.env,
+            "loyalty_clerk",
+            groups="account.group_account_invoice",
+            company_id=self.company.id,
+            company_ids=self.company.ids,
+        )
+
+    def _clerk_pays(self, clerk, invoice, day):
+        with freeze_time(day):
+            (
+                self.env["account.payment.register"]
+                .with_user(clerk)
+                .with_context(active_model="account.move", active_ids=invoice.ids)
+                .create({"payment_date": day})
+                ._create_payments()
+            )
+
+    def test_a_run_waiting_behind_an_older_invoice_paid_late_is_rewarded(self):
+        """a, issued first on long terms, is paid late after b, c and d were paid on time: the
+        run b, c, d is complete once a is decided, and rewarded then (it used to be lost for
+        good: the run did not contain the invoice just paid)."""
+        clerk = self._clerk()
+        a = self._create_invoice(self.customer, 100.0, "2026-01-01", "2026-03-31")
+        b = self._create_invoice(self.customer, 100.0, "2026-01-05", "2026-01-31")
+        c = self._create_invoice(self.customer, 100.0, "2026-01-10", "2026-02-10")
+        d = self._create_invoice(self.customer, 100.0, "2026-01-15", "2026-02-15")
+        for invoice, day in ((d, "2026-01-20"), (b, "2026-01-25"), (c, "2026-02-01")):
+            self._clerk_pays(clerk, invoice, day)
+        self.assertFalse(self._rewards())  # a, issued before them, is neither paid nor due
+        self._clerk_pays(clerk, a, "2026-04-10")  # ten days late
+        reward = self._rewards()
+        self.assertRecordValues(
+            reward, [{"reward_type": "discount", "percent": 5.0, "last_move_id": d.id}]
+        )
+        self.assertEqual(reward.move_ids, b | c | d)
+        self.assertEqual(self._streak(), 0)
+        e = self._create_invoice(self.customer, 100.0, "2026-04-15", "2026-05-15")
+        self._clerk_pays(clerk, e, "2026-05-01")
+        self.assertEqual(self._rewards(), reward)
+        self.assertEqual(self._streak(), 1)
+
+    def test_a_credit_note_is_not_the_customer_paying_on_time(self):
+        """c: 60.00 paid on time, the disputed 40.00 credited after the due date. The credit
+        note is not the customer paying late: c is on time, by its payment, and completes the
+        run a, b, c. d, credited in full, is not paid by the customer at all: left out."""
+        clerk = self._clerk()
+        a = self._paid("2026-01-01", "2026-01-31", "2026-01-20")
+        b = self._paid("2026-02-01", "2026-02-28", "2026-02-20")
+        c = self._create_invoice(self.customer, 100.0, "2026-03-01", "2026-03-31")
+        with freeze_time("2026-03-20"):
+            (
+                self.env["account.payment.register"]
+                .with_user(clerk)
+                .with_context(active_model="account.move", active_ids=c.ids)
+                .create({"amount": 60.0, "payment_date": "2026-03-20"})
+                ._create_payments()
+            )
+        self._credit(clerk, c, 40.0, "2026-04-15")
+        self.assertEqual(c.amount_residual, 0.0)
+        self.assertEqual(self._rewards().move_ids, a | b | c)
+        d = self._create_invoice(self.customer, 100.0, "2026-04-20", "2026-05-20")
+        self._credit(clerk, d, 100.0, "2026-04-25")
+        e = self._create_invoice(self.customer, 100.0, "2026-04-21", "2026-05-21")
+        self._clerk_pays(clerk, e, "2026-05-01")
+        with freeze_time("2026-05-02"):
+            self.assertEqual(self._streak(), 1)
+
+    def _credit(self, clerk, invoice, amount, day):
+        refund = self._create_invoice(self.customer, amount, day, move_type="out_refund")
+        refund_line = refund.line_ids.filtered(lambda line: line.account_type == "asset_receivable")
+        with freeze_time(day):
+            invoice.with_user(clerk).js_assign_outstanding_line(refund_line.id)
+
+
+@tagged("post_install", "-at_install", "is_query_count")
+class TestLoyaltyQueries(CollectionFollowupCommon):
+    """The loyalty check on a reconciliation only walks the invoices issued since the last one
+    decided: its cost does not grow with the customer's history."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write(
+            {
+                "collection_loyalty_invoice_count": 3,
+                "collection_loyalty_reward": "discount",
+                "collection_loyalty_percent": 5.0,
+            }
+        )
+        cls.clerk = new_test_user(
+            cls.env,
+            "loyalty_query_clerk",
+            groups="account.group_account_invoice",
+            company_id=cls.company.id,
+            company_ids=cls.company.ids,
+        )
+        # Two customers without a reward yet: 2 and 40 invoices, each paid late.
+        for customer, count in ((cls.customer, 2), (cls.other_customer, 40)):
+            invoices = cls.env["account.move"]
+            for index in range(count):
+                invoices |= cls._create_invoice(customer, 100.0 + index, "2025-01-01", "2025-01-31")
+            with freeze_time("2025-03-01"):
+                (
+                    cls.env["account.payment.register"]
+                    .with_context(active_model="account.move", active_ids=invoices.ids)
+                    .create({"payment_date": "2025-03-01", "group_payment": True})
+                    ._create_payments()
+                )
+
+    def _payment_line(self, customer):
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": customer.id,
+                "amount": 100.0,
+                "date": "2026-06-10",
+            }
+        )
+        payment.action_post()
+        return payment.move_id.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        )
+
+    @warmup
+    def test_reconciliation_cost_does_not_grow_with_the_history(self):
+        """A payment matched by the billing clerk costs the same queries for the customer with 2
+        invoices in its history as for the one with 40 (each measured from an empty cache, as
+        in a new request). Walking the whole history, it cost more for every invoice more."""
+        for customer in (self.customer, self.other_customer):
+            invoice = self._create_invoice(customer, 100.0, "2026-06-01", "2026-06-30")
+            lines = self._payment_line(customer) | invoice.line_ids.filtered(
+                lambda line: line.account_type == "asset_receivable"
+            )
+            self.env.invalidate_all()
+            with freeze_time("2026-06-10"), self.assertQueryCount(81):
+                lines.with_user(self.clerk).reconcile()
+            self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+            self.assertEqual(
+                self.env["collection.loyalty.progress"]
+                .search([("partner_id", "=", customer.id)])
+                .run_move_ids,
+                invoice,
+            )
