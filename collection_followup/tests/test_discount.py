@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
 from odoo import Command
@@ -134,6 +136,32 @@ class TestDiscountTiers(CollectionFollowupCommon):
         invoice.invalidate_recordset()
         self.assertEqual(invoice.collection_discount_tiers[1]["amount_currency"], 1127.0)
         self.assertEqual(self._invoice().collection_discount_tiers[1]["amount_currency"], 1115.5)
+
+    def test_tiers_are_odoos_own_term_computation(self):
+        """Each tier is what Odoo's ``account.payment.term._compute_terms`` gives for a copy of
+        the invoice's term carrying the tier's discount: a change of that computation (a later
+        Odoo, a localisation rounding the discounted amount to whole units here) reaches every
+        tier. The term itself keeps the rule's first tier."""
+        PaymentTerm = type(self.env["account.payment.term"])
+        compute_terms = PaymentTerm._compute_terms
+        calls = []
+
+        def whole_units(term, *args, **kwargs):
+            result = compute_terms(term, *args, **kwargs)
+            calls.append((term._origin, term.discount_percentage, term.discount_days))
+            if term.early_discount:
+                result["discount_amount_currency"] = float(int(result["discount_amount_currency"]))
+                result["discount_balance"] = float(int(result["discount_balance"]))
+            return result
+
+        with patch.object(PaymentTerm, "_compute_terms", whole_units):
+            invoice = self._invoice()
+        self.assertEqual(
+            [(t["date"], t["amount_currency"], t["balance"]) for t in invoice.collection_discount_tiers],
+            [("2026-03-11", 1092.0, 1092.0), ("2026-03-21", 1127.0, 1127.0)],
+        )
+        self.assertIn((self.term, 2.0, 20), calls)
+        self.assertRecordValues(self.term, [{"discount_percentage": 5.0, "discount_days": 10}])
 
     def test_invoice_pdf_lists_every_tier(self):
         invoice = self._invoice()
