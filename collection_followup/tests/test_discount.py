@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import new_test_user, tagged, warmup
+from odoo.tests import Form, new_test_user, tagged, warmup
 
 from .common import CollectionFollowupCommon
 
@@ -43,7 +43,6 @@ class TestDiscountTiers(CollectionFollowupCommon):
         return cls.env["account.payment.term"].create(
             {
                 "name": f"Tiers, net {net_days} ({computation})",
-                "company_id": cls.company.id,
                 "early_pay_discount_computation": computation,
                 "collection_discount_rule_id": (rule or cls.rule).id,
                 "line_ids": [
@@ -565,6 +564,99 @@ class TestDiscountTiers(CollectionFollowupCommon):
             )
         self.assertEqual(payment.amount, 1127.0)
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+
+
+@tagged("post_install", "-at_install")
+class TestDiscountRuleForm(CollectionFollowupCommon):
+    """An accounting administrator (who may edit payment terms in Odoo) creates a rule from the
+    menu and chooses it on a payment term, through the forms, in one company and in several."""
+
+    def _administrator(self, login, companies):
+        return new_test_user(
+            self.env,
+            login,
+            groups="account.group_account_manager",
+            company_id=companies[0].id,
+            company_ids=companies.ids,
+        )
+
+    def _rule_from_the_menu(self, user, company=None):
+        form = Form(self.env["collection.discount.rule"].with_user(user))
+        form.name = "5 % in 10 days, 2 % in 20 days"
+        for percent, days in ((5.0, 10), (2.0, 20)):
+            with form.tier_ids.new() as tier:
+                tier.percent = percent
+                tier.days = days
+        if company:
+            form.company_id = company
+        return form.save()
+
+    def _term_form(self, user, company=None):
+        form = Form(self.env["account.payment.term"].with_user(user))
+        form.name = "Net 30, early payment tiers"
+        if company:
+            form.company_id = company
+        with form.line_ids.edit(0) as line:
+            line.nb_days = 30
+        form.early_discount = True
+        return form
+
+    def _offered(self, user, form):
+        """The rules the term's "More tiers" dropdown offers (the field's domain in the form)."""
+        return self.env["collection.discount.rule"].with_user(user).search(
+            ["|", ("company_id", "=", False), ("company_id", "=", form.company_id.id)]
+        )
+
+    def test_one_company(self):
+        user = self._administrator("tiers_admin", self.company)
+        self.assertFalse(user.has_group("base.group_multi_company"))
+        rule = self._rule_from_the_menu(user)
+        self.assertFalse(rule.company_id)
+        form = self._term_form(user)
+        self.assertFalse(form.company_id)
+        self.assertIn(rule, self._offered(user, form))
+        form.collection_discount_rule_id = rule
+        term = form.save()
+        self.assertRecordValues(
+            term,
+            [
+                {
+                    "collection_discount_rule_id": rule.id,
+                    "early_discount": True,
+                    "discount_percentage": 5.0,
+                    "discount_days": 10,
+                }
+            ],
+        )
+        invoice = self._create_invoice(self.customer, 1000.0, "2026-03-01", payment_term=term)
+        self.assertEqual(
+            [(t["date"], t["amount_currency"]) for t in invoice.collection_discount_tiers],
+            [("2026-03-11", 950.0), ("2026-03-21", 980.0)],
+        )
+
+    def test_several_companies(self):
+        other = self.env["res.company"].create({"name": "Branch B Ltd"})
+        user = self._administrator("tiers_admin_multi", self.company | other)
+        self.assertTrue(user.has_group("base.group_multi_company"))
+        shared = self._rule_from_the_menu(user)
+        self.assertFalse(shared.company_id)
+        of_b = self._rule_from_the_menu(user, company=other)
+        of_a = self._rule_from_the_menu(user, company=self.company)
+        form = self._term_form(user, company=self.company)
+        self.assertEqual(self._offered(user, form) & (shared | of_a | of_b), shared | of_a)
+        form.collection_discount_rule_id = of_b
+        with self.assertRaisesRegex(ValidationError, "belongs to Branch B Ltd"):
+            form.save()
+        for rule in (shared, of_a):
+            form = self._term_form(user, company=self.company)
+            form.collection_discount_rule_id = rule
+            self.assertEqual(form.save().collection_discount_rule_id, rule)
+        # A term shared by every company takes shared rules only.
+        form = self._term_form(user)
+        self.assertEqual(self._offered(user, form) & (shared | of_a | of_b), shared)
+        form.collection_discount_rule_id = of_a
+        with self.assertRaisesRegex(ValidationError, "belongs to Acme Collections"):
+            form.save()
 
 
 @tagged("post_install", "-at_install")
