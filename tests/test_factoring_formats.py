@@ -177,7 +177,7 @@ def test_ascii_layout_spells_out_the_common_latin_letters(name, expected):
 
 
 def test_ascii_layout_writes_a_latin_name_in_its_record():
-    """"Großhandel Ørsted Łódź" takes 23 characters of the 30 of the customer name (positions
+    """ "Großhandel Ørsted Łódź" takes 23 characters of the 30 of the customer name (positions
     59-88 of the detail record); the file is ASCII, 128 characters a record."""
     customer = Receivable(**{**EMILE.__dict__, "customer_name": "Großhandel Ørsted Łódź"})
     content = get_format("fixed128").render(header(customer)).decode("ascii")

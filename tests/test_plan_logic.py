@@ -109,7 +109,8 @@ def test_adherence_paid_ahead_counts_for_the_next_instalments():
 def test_adherence_100_10_in_three_paid_in_full():
     """100.10 in 33.36 + 33.36 + 33.38: with floats, 100.1 - 33.36 - 33.36 = 33.3799… and the
     last instalment was missed; in cents it is paid."""
-    schedule = list(zip(schedule_dates(date(2026, 1, 1), 3, "monthly"), split_evenly(100.10, 3, 2)))
+    dues = schedule_dates(date(2026, 1, 1), 3, "monthly")
+    schedule = list(zip(dues, split_evenly(100.10, 3, 2), strict=True))
     assert [amount for _due, amount in schedule] == [33.36, 33.36, 33.38]
     statuses = adherence(schedule, 100.1, date(2026, 6, 1), grace_days=5, digits=2)
     assert [(s.state, s.paid, s.left) for s in statuses] == [

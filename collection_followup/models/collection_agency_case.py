@@ -434,8 +434,10 @@ class CollectionAgencyCase(models.Model):
             return
         cases = commissions.case_id
         billed = commissions.filtered("bill_id")
-        reversals = self.env["collection.agency.commission"].sudo().create(
-            [commission._prepare_reversal_vals() for commission in billed]
+        reversals = (
+            self.env["collection.agency.commission"]
+            .sudo()
+            .create([commission._prepare_reversal_vals() for commission in billed])
         )
         for commission in commissions:
             reversal = reversals.filtered(lambda r, c=commission: r.reversed_id == c)

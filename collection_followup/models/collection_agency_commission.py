@@ -79,9 +79,7 @@ class CollectionAgencyCommission(models.Model):
             name = self.env._(
                 "Commission taken back: the payment of %(amount)s on %(invoice)s of "
                 "%(date)s was unmatched",
-                amount=tools.format_amount(
-                    self.env, -self.amount_collected, self.currency_id
-                ),
+                amount=tools.format_amount(self.env, -self.amount_collected, self.currency_id),
                 invoice=self.move_id.name,
                 date=tools.format_date(self.env, self.reversed_id.date),
             )

@@ -389,7 +389,6 @@ class TestAgencyCommission(AgencyCommon):
         self.assertEqual(case.state, "collected")
         self.assertEqual(case.amount_commission, 150.0)
 
-
     # ------------------------------------------------------------------
     # Commissions follow the matching they came from
     # ------------------------------------------------------------------
@@ -415,7 +414,9 @@ class TestAgencyCommission(AgencyCommon):
                 .create({"amount": amount, "payment_date": day})
                 ._create_payments()
             )
-        return payment.move_id.line_ids.filtered(lambda line: line.account_type == "asset_receivable")
+        return payment.move_id.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        )
 
     def _clerk_unmatches(self, clerk, invoice, payment_line, day):
         partial = payment_line.matched_debit_ids
@@ -498,9 +499,7 @@ class TestAgencyCommission(AgencyCommon):
             first_bill = self.env["account.move"].browse(
                 case.with_user(manager).action_create_commission_bill()["res_id"]
             )
-        self.assertRecordValues(
-            first_bill, [{"move_type": "in_invoice", "amount_untaxed": 150.0}]
-        )
+        self.assertRecordValues(first_bill, [{"move_type": "in_invoice", "amount_untaxed": 150.0}])
         original = case.commission_ids
 
         self._clerk_unmatches(clerk, invoice, payment_line, "2026-05-04")
@@ -547,7 +546,13 @@ class TestAgencyCommission(AgencyCommon):
             )
         self.assertRecordValues(
             credit_note,
-            [{"move_type": "in_refund", "partner_id": self.agency_partner.id, "amount_untaxed": 150.0}],
+            [
+                {
+                    "move_type": "in_refund",
+                    "partner_id": self.agency_partner.id,
+                    "amount_untaxed": 150.0,
+                }
+            ],
         )
         self.assertEqual(
             credit_note.invoice_line_ids.name.replace("\xa0", " "),

@@ -156,7 +156,10 @@ class TestDiscountTiers(CollectionFollowupCommon):
         with patch.object(PaymentTerm, "_compute_terms", whole_units):
             invoice = self._invoice()
         self.assertEqual(
-            [(t["date"], t["amount_currency"], t["balance"]) for t in invoice.collection_discount_tiers],
+            [
+                (t["date"], t["amount_currency"], t["balance"])
+                for t in invoice.collection_discount_tiers
+            ],
             [("2026-03-11", 1092.0, 1092.0), ("2026-03-21", 1127.0, 1127.0)],
         )
         self.assertIn((self.term, 2.0, 20), calls)
@@ -603,8 +606,10 @@ class TestDiscountRuleForm(CollectionFollowupCommon):
 
     def _offered(self, user, form):
         """The rules the term's "More tiers" dropdown offers (the field's domain in the form)."""
-        return self.env["collection.discount.rule"].with_user(user).search(
-            ["|", ("company_id", "=", False), ("company_id", "=", form.company_id.id)]
+        return (
+            self.env["collection.discount.rule"]
+            .with_user(user)
+            .search(["|", ("company_id", "=", False), ("company_id", "=", form.company_id.id)])
         )
 
     def test_one_company(self):
