@@ -413,26 +413,38 @@ class CollectionAgencyCase(models.Model):
         }
 
     @api.model
-    def _collection_commissions_of(self, partials):
-        """The commissions recorded on the matchings ``partials`` (about to be removed), to be
-        taken back by :meth:`_collection_take_back` once they are gone.
+    def _collection_before_unreconcile(self, partials):
+        """What the matchings ``partials`` (about to be removed) leave to settle: the
+        commissions recorded on them, and the collected or open cases of the items they match.
+        Handed to :meth:`_collection_after_unreconcile` once the matchings are gone.
 
         Called by whoever unmatches a payment (an invoicing user may have no rights on agency
-        cases): the commissions are the engine's ledger, read and kept as superuser."""
-        return (
+        cases): the cases and their commissions are the engine's ledger, read and kept as
+        superuser."""
+        commissions_sudo = (
             self.env["collection.agency.commission"]
             .sudo()
             .search([("partial_id", "in", partials.ids)])
         )
+        cases_sudo = (
+            self.env["collection.agency.case.line"]
+            .sudo()
+            .search(
+                [
+                    ("move_line_id", "in", (partials.debit_move_id | partials.credit_move_id).ids),
+                    ("case_id.state", "in", (*AGENCY_OPEN_STATES, "collected")),
+                ]
+            )
+            .case_id
+        )
+        return commissions_sudo, cases_sudo
 
     @api.model
-    def _collection_take_back(self, commissions):
-        """``commissions`` lost the matching they came from: remove those not billed yet,
-        record a reversal line for those on a vendor bill, and reopen their collected cases."""
+    def _collection_after_unreconcile(self, commissions, cases):
+        """``commissions`` lost the matching they came from: remove those not billed yet and
+        record a reversal line for those on a vendor bill. Then ``cases`` whose items are owed
+        again reopen if they were collected."""
         commissions = commissions.exists()
-        if not commissions:
-            return
-        cases = commissions.case_id
         billed = commissions.filtered("bill_id")
         reversals = (
             self.env["collection.agency.commission"]
@@ -441,32 +453,31 @@ class CollectionAgencyCase(models.Model):
         )
         for commission in commissions:
             reversal = reversals.filtered(lambda r, c=commission: r.reversed_id == c)
+            amount = tools.format_amount(
+                self.env, commission.amount_collected, commission.currency_id
+            )
+            amount_commission = tools.format_amount(
+                self.env, commission.amount_commission, commission.currency_id
+            )
             message = (
                 self.env._(
                     "The payment of %(amount)s on %(invoice)s was unmatched: its commission "
                     "%(commission)s, already billed, is taken back on the next commission bill.",
-                    amount=tools.format_amount(
-                        self.env, commission.amount_collected, commission.currency_id
-                    ),
+                    amount=amount,
                     invoice=commission.move_id.name,
-                    commission=tools.format_amount(
-                        self.env, commission.amount_commission, commission.currency_id
-                    ),
+                    commission=amount_commission,
                 )
                 if reversal
                 else self.env._(
                     "The payment of %(amount)s on %(invoice)s was unmatched: its commission "
                     "%(commission)s is removed.",
-                    amount=tools.format_amount(
-                        self.env, commission.amount_collected, commission.currency_id
-                    ),
+                    amount=amount,
                     invoice=commission.move_id.name,
-                    commission=tools.format_amount(
-                        self.env, commission.amount_commission, commission.currency_id
-                    ),
+                    commission=amount_commission,
                 )
             )
             commission.case_id.message_post(body=message)
+        cases = (cases | commissions.case_id).exists()
         (commissions - billed).unlink()
         cases._collection_update_state()
 

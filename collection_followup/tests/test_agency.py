@@ -587,6 +587,24 @@ class TestAgencyCommission(AgencyCommon):
         self.assertFalse(case.commission_ids)
         self.assertEqual(case.state, "handed_over")
 
+    def test_collected_by_a_credit_note_reopens_when_it_is_unmatched(self):
+        """No commission on a credit note, but the case it closed reopens when the clerk
+        unmatches it: the customer owes the 1,000.00 again."""
+        invoice = self._create_invoice(self.customer, 1000.0, "2026-01-01", due_date="2026-01-01")
+        case = self._handover("2026-04-05", user=self.collector)
+        refund = self._create_invoice(
+            self.customer, 1000.0, "2026-04-10", move_type="out_refund", post=True
+        )
+        clerk = self._clerk()
+        refund_line = self._receivable(refund)
+        self._clerk_matches(clerk, invoice, refund_line, "2026-04-10")
+        self.assertRecordValues(case, [{"state": "collected", "amount_commission": 0.0}])
+        self._clerk_unmatches(clerk, invoice, refund_line, "2026-04-12")
+        self.assertRecordValues(
+            case,
+            [{"state": "handed_over", "collected_date": False, "amount_open": 1000.0}],
+        )
+
     def test_commissions_are_read_only_for_collectors(self):
         invoice = self._create_invoice(self.customer, 1000.0, "2026-01-01", due_date="2026-01-01")
         case = self._handover("2026-04-05", user=self.collector)
