@@ -154,6 +154,57 @@ def test_ascii_layout_drops_accents_and_refuses_other_scripts():
         get_format("fixed128").render(header(NORTHWIND, PARS))
 
 
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Großhandel Müller GmbH", "GROSSHANDEL MULLER GMBH"),
+        ("STRASSE ẞ", "STRASSE SS"),
+        ("Ørsted A/S", "ORSTED A/S"),
+        ("Søren Kierkegaard", "SOREN KIERKEGAARD"),
+        ("Æbeltoft Træ", "AEBELTOFT TRAE"),
+        ("Œuvres cœur", "OEUVRES COEUR"),
+        ("Łódź Spółka", "LODZ SPOLKA"),
+        ("Đakovo đak", "DAKOVO DAK"),
+        ("Þórshöfn þorp", "THORSHOFN THORP"),
+        ("Guðrún Ðorð", "GUDRUN DORD"),
+        ("L’Oréal", "L'OREAL"),
+        ("«Le Café» – Paris", '"LE CAFE" - PARIS'),
+        ("„Müller“ — Köln", '"MULLER" - KOLN'),
+    ],
+)
+def test_ascii_layout_spells_out_the_common_latin_letters(name, expected):
+    assert get_format("fixed128").text(name) == expected
+
+
+def test_ascii_layout_writes_a_latin_name_in_its_record():
+    """ "Großhandel Ørsted Łódź" takes 23 characters of the 30 of the customer name (positions
+    59-88 of the detail record); the file is ASCII, 128 characters a record."""
+    customer = Receivable(**{**EMILE.__dict__, "customer_name": "Großhandel Ørsted Łódź"})
+    content = get_format("fixed128").render(header(customer)).decode("ascii")
+    records = content.split("\r\n")[:-1]
+    assert [len(record) for record in records] == [128] * 3
+    assert records[1][58:88] == "GROSSHANDEL ORSTED LODZ".ljust(30)
+
+
+@pytest.mark.parametrize(
+    ("name", "named"),
+    [
+        ("ООО Ромашка", "'ОРомашк'"),  # Cyrillic
+        ("شرکت پارس", "'شرکتپاس'"),  # Persian (Arabic script)
+        ("שלום בע״מ", "'שלוםבע״מ'"),  # Hebrew
+        ("株式会社", "'株式会社'"),  # Japanese
+    ],
+)
+def test_ascii_layout_refuses_other_scripts_naming_the_characters(name, named):
+    customer = Receivable(**{**EMILE.__dict__, "customer_name": name})
+    with pytest.raises(FormatError) as error:
+        get_format("fixed128").render(header(customer))
+    assert str(error.value) == (
+        f"INV/2026/00002: customer_name {name!r} cannot be written in ASCII: {named} have no "
+        "Latin spelling in this layout; give the name in Latin letters or choose a UTF-8 layout"
+    )
+
+
 def test_identifiers_are_never_cut():
     long_number = Receivable(**{**NORTHWIND.__dict__, "invoice_number": "INV/2026/" + "9" * 20})
     with pytest.raises(FormatError, match="invoice_number .* longer than 20"):

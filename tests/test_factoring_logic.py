@@ -42,10 +42,14 @@ def test_fee_tax_is_added_separately():
     assert taxed.settlement == D("176.00")  # 1,000 - 800 - 20 - 4
 
 
-@pytest.mark.parametrize("bad", [[0], [-10], [100, 0]])
-def test_receivables_must_be_positive(bad):
+@pytest.mark.parametrize(
+    ("bad", "digits"),
+    [([0], 2), ([-10], 2), ([100, 0], 2), ([100, 0.004], 2), ([0.4], 0)],
+)
+def test_receivables_must_be_positive(bad, digits):
+    """Positive in the currency's minor units: 0.004 is 0.00 in cents, 0.4 is 0 yen."""
     with pytest.raises(ValueError, match="positive"):
-        fl.batch_figures(bad, 80, 2, 10, 2)
+        fl.batch_figures(bad, 80, 2, 10, digits)
 
 
 def test_percentages_are_bounded():

@@ -123,3 +123,25 @@ def test_a_newer_item_due_soon_does_not_repeat_a_higher_level():
 
 def test_empty_level_table_never_sends():
     assert decide([], [date(2026, 1, 1)], None, TODAY) == ("wait", None, None)
+
+
+def test_a_residual_equal_to_the_tolerance_counts_as_paid():
+    """2.14 less a credit of 1.14 leaves 1.00: a tolerance of 1.00 covers it (with floats the
+    rest was 1.0000000000000002 and the customer got a reminder for nothing)."""
+    items = [Item(1, date(2026, 1, 1), 2.14), Item(2, date(2026, 1, 5), -1.14)]
+    situation = build_situation(items, TODAY, tolerance=1.0)
+    assert situation.open_items == []
+    assert (situation.total_due, situation.overdue, situation.unapplied_credit) == (0, 0, 0)
+    # One cent more is owed.
+    situation = build_situation([Item(1, date(2026, 1, 1), 2.15), items[1]], TODAY, 1.0)
+    assert [(item.key, amount) for item, amount in situation.open_items] == [(1, 1.01)]
+
+
+def test_sums_of_cents_are_exact():
+    """Ten items of 0.10 and one of 0.20 against a credit of 0.30: 0.90 owed, not 0.8999…"""
+    items = [Item(key, date(2026, 1, key), 0.1) for key in range(1, 11)]
+    items += [Item(11, date(2026, 1, 11), 0.2), Item(12, date(2026, 1, 12), -0.3)]
+    situation = build_situation(items, TODAY, tolerance=0.005)
+    assert situation.total_due == 0.9
+    assert situation.overdue == 0.9
+    assert [item.key for item, _amount in situation.open_items] == list(range(4, 12))

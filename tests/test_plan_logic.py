@@ -1,6 +1,6 @@
 """Splitting amounts into instalments and milestones, and plan adherence, without a database."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -104,3 +104,56 @@ def test_adherence_late_in_grace_then_missed():
 
 def test_adherence_paid_ahead_counts_for_the_next_instalments():
     assert [s.state for s in adherence(SCHEDULE, 1800.0, date(2026, 1, 1))] == ["paid"] * 3
+
+
+def test_adherence_100_10_in_three_paid_in_full():
+    """100.10 in 33.36 + 33.36 + 33.38: with floats, 100.1 - 33.36 - 33.36 = 33.3799… and the
+    last instalment was missed; in cents it is paid."""
+    dues = schedule_dates(date(2026, 1, 1), 3, "monthly")
+    schedule = list(zip(dues, split_evenly(100.10, 3, 2), strict=True))
+    assert [amount for _due, amount in schedule] == [33.36, 33.36, 33.38]
+    statuses = adherence(schedule, 100.1, date(2026, 6, 1), grace_days=5, digits=2)
+    assert [(s.state, s.paid, s.left) for s in statuses] == [
+        ("paid", 33.36, 0.0),
+        ("paid", 33.36, 0.0),
+        ("paid", 33.38, 0.0),
+    ]
+
+
+def test_adherence_amounts_in_minor_units_of_the_currency():
+    # JPY: no decimals; KWD: three.
+    jpy = [(date(2026, 1, 1), 333.0), (date(2026, 2, 1), 334.0)]
+    assert [s.state for s in adherence(jpy, 667.0, date(2026, 6, 1), digits=0)] == ["paid"] * 2
+    assert [s.state for s in adherence(jpy, 666.0, date(2026, 6, 1), digits=0)] == [
+        "paid",
+        "missed",
+    ]
+    kwd = [(date(2026, 1, 1), 3.333), (date(2026, 2, 1), 3.334)]
+    statuses = adherence(kwd, 6.666, date(2026, 6, 1), digits=3)
+    assert [(s.state, s.paid, s.left) for s in statuses] == [
+        ("paid", 3.333, 0.0),
+        ("missed", 3.333, 0.001),
+    ]
+
+
+@pytest.mark.parametrize("count", [3, 12])
+def test_no_fully_paid_plan_is_ever_missed(count):
+    """Totals from 10.00 to 1,999.99 (every 7th cent: 28,429 plans per count)
+    split in ``count`` instalments: paid in full (as a total, or as the sum of the instalments
+    paid one by one, floats and all), every instalment is paid; one cent short, the last one is
+    missed and the others are paid."""
+    dues = schedule_dates(date(2026, 1, 1), count, "monthly")
+    today = dues[-1] + timedelta(days=30)
+    for cents in range(1000, 200000, 7):
+        total = cents / 100
+        parts = split_evenly(total, count, 2)
+        schedule = list(zip(dues, parts, strict=True))
+        paid_one_by_one = 0.0
+        for part in parts:
+            paid_one_by_one += part
+        for paid in (total, paid_one_by_one):
+            states = {s.state for s in adherence(schedule, paid, today, grace_days=5)}
+            assert states == {"paid"}, (total, count, paid)
+        short = adherence(schedule, paid_one_by_one - 0.01, today, grace_days=5)
+        assert [s.state for s in short] == ["paid"] * (count - 1) + ["missed"], (total, count)
+        assert short[-1].left == 0.01, (total, count)

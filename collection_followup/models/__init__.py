@@ -6,6 +6,7 @@ from . import res_config_settings
 from . import res_partner
 from . import account_move
 from . import account_move_line
+from . import account_partial_reconcile
 from . import collection_billing_plan
 from . import collection_billing_milestone
 from . import collection_payment_plan
@@ -20,6 +21,7 @@ from . import collection_discount_rule
 from . import collection_discount_tier
 from . import account_payment_term
 from . import collection_loyalty_reward
+from . import collection_loyalty_progress
 from . import collection_factor
 from . import collection_factoring_batch
 from . import collection_factoring_batch_line

@@ -1,5 +1,4 @@
 from collections import defaultdict
-from datetime import timedelta
 
 from odoo import Command, api, fields, models, tools
 from odoo.exceptions import UserError
@@ -133,14 +132,8 @@ class AccountMove(models.Model):
             if not rule or move.move_type not in move._early_payment_discount_move_types():
                 move.collection_discount_tiers = False
                 continue
-            date_ref = move.invoice_date or move.date or fields.Date.context_today(move)
             move.collection_discount_tiers = [
-                {
-                    "days": tier.days,
-                    "percent": tier.percent,
-                    "date": fields.Date.to_string(date_ref + timedelta(days=tier.days)),
-                    **move._collection_discounted_amounts(tier.percent),
-                }
+                {"days": tier.days, "percent": tier.percent, **move._collection_tier_values(tier)}
                 for tier in rule._sorted_tiers()
             ]
 
@@ -317,33 +310,44 @@ class AccountMove(models.Model):
     # Early-payment discount tiers (on top of Odoo's early payment discount)
     # ------------------------------------------------------------------
 
-    def _collection_discounted_amounts(self, percent):
-        """What is left to pay with a discount of ``percent``, computed as Odoo computes its own
-        early discount (account.payment.term._compute_terms): on the total when the tax is
-        reduced on early payment ("included"), on the untaxed amount otherwise.
+    def _collection_tier_values(self, tier):
+        """The last day of ``tier`` and what is left to pay with its discount, as Odoo computes
+        its own early discount: ``account.payment.term._compute_terms`` on a copy of the
+        invoice's payment term, in memory, whose early discount is the tier's (on the total
+        when the tax is reduced on early payment, on the untaxed amount otherwise; cash
+        rounding included).
 
-        Returns unsigned ``{"amount_currency": ..., "balance": ...}`` (invoice and company
-        currency).
+        Returns ``{"date": "YYYY-MM-DD", "amount_currency": ..., "balance": ...}``, the amounts
+        unsigned (invoice and company currency).
         """
         self.ensure_one()
-        rate = percent / 100.0
-        total_currency, untaxed_currency = self.amount_total, self.amount_untaxed
-        total, untaxed = abs(self.amount_total_signed), abs(self.amount_untaxed_signed)
-        if self.invoice_payment_term_id.early_pay_discount_computation == "included":
-            amount_currency = self.currency_id.round(total_currency * (1 - rate))
-            balance = self.company_currency_id.round(total * (1 - rate))
-        else:
-            amount_currency = self.currency_id.round(total_currency - untaxed_currency * rate)
-            balance = self.company_currency_id.round(total - untaxed * rate)
-        rounding = self.invoice_cash_rounding_id
-        if rounding:
-            difference = rounding.compute_difference(self.currency_id, amount_currency)
-            if not self.currency_id.is_zero(difference):
-                amount_currency += difference
-                balance = self.company_currency_id.round(
-                    amount_currency * total / total_currency if total_currency else 0.0
-                )
-        return {"amount_currency": amount_currency, "balance": balance}
+        term = self.invoice_payment_term_id
+        tier_term = term.new(
+            {
+                "early_discount": True,
+                "discount_percentage": tier.percent,
+                "discount_days": tier.days,
+            },
+            origin=term,
+        )
+        sign = 1 if self.is_inbound(include_receipts=True) else -1
+        # The arguments of account.move._compute_needed_terms for a saved invoice.
+        terms = tier_term._compute_terms(
+            date_ref=self.invoice_date or self.date or fields.Date.context_today(self),
+            currency=self.currency_id,
+            company=self.company_id,
+            tax_amount=self.amount_tax_signed,
+            tax_amount_currency=self.amount_tax * sign,
+            sign=sign,
+            untaxed_amount=self.amount_untaxed_signed,
+            untaxed_amount_currency=self.amount_untaxed * sign,
+            cash_rounding=self.invoice_cash_rounding_id,
+        )
+        return {
+            "date": fields.Date.to_string(terms["discount_date"]),
+            "amount_currency": abs(terms["discount_amount_currency"]),
+            "balance": abs(terms["discount_balance"]),
+        }
 
     def _collection_discount_schedule(self):
         """The early-payment discounts of this invoice in date order: the tiers of its discount
@@ -518,29 +522,45 @@ class AccountMove(models.Model):
     def _collection_punctuality(self, today):
         """``on_time`` (paid in full, every instalment by its due date), ``late`` (paid after a
         due date, or a due date passed unpaid), ``pending`` (open, not due yet) or ``skip``
-        (reversed, cancelled, nothing to pay)."""
+        (reversed, cancelled, nothing to pay, or not settled by the customer's money).
+
+        Only the customer's money counts as paying: payments and bank statement lines. A credit
+        note or a write-off settles an instalment without the customer paying it, and an invoice
+        sold to a factor (matched with the factoring transfer) is paid to the factor, out of our
+        sight: neither is the customer paying on time, nor late.
+        """
         self.ensure_one()
         if (
             self.state != "posted"
-            or self.payment_state in ("reversed", "invoicing_legacy")
+            or self.payment_state == "invoicing_legacy"
             or self.currency_id.is_zero(self.amount_total)
         ):
             return "skip"
         terms = self.line_ids.filtered(lambda line: line.display_type == "payment_term")
-        if self.payment_state not in ("paid", "in_payment"):
+        # Odoo calls "reversed" an invoice settled by a credit note, also when the customer paid
+        # the rest of it: the payments, if any, say whether the customer paid on time.
+        if self.payment_state not in ("paid", "in_payment", "reversed"):
             open_terms = terms.filtered(lambda line: not line.reconciled)
             if any((line.date_maturity or line.date) < today for line in open_terms):
                 return "late"
             return "pending"
         exchange_journal = self.company_id.currency_exchange_journal_id
+        paid_by_customer = False
         for line in terms:
             counterparts = (
                 line.matched_credit_ids.credit_move_id | line.matched_debit_ids.debit_move_id
             ).filtered(lambda aml: aml.journal_id != exchange_journal)
-            paid_on = max(counterparts.mapped("date"), default=line.date)
-            if paid_on > (line.date_maturity or line.date):
+            if counterparts.filtered("collection_factoring_line_id"):
+                return "skip"
+            money = counterparts.filtered(
+                lambda aml: aml.move_id.origin_payment_id or aml.move_id.statement_line_id
+            )
+            if not money:
+                continue
+            paid_by_customer = True
+            if max(money.mapped("date")) > (line.date_maturity or line.date):
                 return "late"
-        return "on_time"
+        return "on_time" if paid_by_customer else "skip"
 
     def _collection_apply_loyalty_rewards(self):
         """Add the customer's loyalty discount, if one is waiting, to the invoices being

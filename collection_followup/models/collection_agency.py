@@ -76,7 +76,10 @@ class CollectionAgency(models.Model):
         for agency in self:
             if not 0 <= agency.commission_percent <= 100:
                 raise ValidationError(self.env._("The commission is between 0 and 100 %."))
-            if agency.min_days_overdue < 0 or agency.min_amount < 0:
+            if (
+                agency.min_days_overdue < 0
+                or agency.currency_id.compare_amounts(agency.min_amount, 0) < 0
+            ):
                 raise ValidationError(
                     self.env._("The minimum days overdue and amount cannot be negative.")
                 )

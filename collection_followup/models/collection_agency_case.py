@@ -9,7 +9,8 @@ class CollectionAgencyCase(models.Model):
 
     handed over → collecting → partly collected (money came in) → collected (every item paid),
     or returned by the agency from any open state (the follow-up resumes). Each payment on the
-    items while the case is open is recorded with the agency's commission.
+    items while the case is open is recorded with the agency's commission; a payment unmatched
+    from the items takes its commission back, and a collected case reopens.
     """
 
     _name = "collection.agency.case"
@@ -256,25 +257,34 @@ class CollectionAgencyCase(models.Model):
         return True
 
     def action_create_commission_bill(self):
-        """One draft vendor bill of the agency for the commission not billed yet."""
+        """One draft vendor bill of the agency for the commission not billed yet (a vendor
+        credit note when commissions taken back outweigh the new ones). Commissions are booked
+        money: billing them is a collections manager's."""
         self.ensure_one()
+        self.env["collection.agency.commission"].check_access("write")
         commissions = self.commission_ids.filtered(lambda c: not c.bill_id)
-        if not commissions:
+        total = self.currency_id.round(sum(commissions.mapped("amount_commission")))
+        if not commissions or self.currency_id.is_zero(total):
             raise UserError(
                 self.env._("Case %(case)s has no commission left to bill.", case=self.name)
             )
         bill = (
             self.env["account.move"]
             .with_company(self.company_id)
-            .create(self._prepare_commission_bill_vals(commissions))
+            .create(self._prepare_commission_bill_vals(commissions, total))
         )
         commissions.bill_id = bill
         self.message_post(
             body=self.env._(
                 "Commission of %(amount)s put on the draft vendor bill of %(agency)s.",
-                amount=tools.format_amount(
-                    self.env, sum(commissions.mapped("amount_commission")), self.currency_id
-                ),
+                amount=tools.format_amount(self.env, total, self.currency_id),
+                agency=self.agency_id.display_name,
+            )
+            if bill.move_type == "in_invoice"
+            else self.env._(
+                "Commission of %(amount)s taken back on a draft vendor credit note of "
+                "%(agency)s.",
+                amount=tools.format_amount(self.env, -total, self.currency_id),
                 agency=self.agency_id.display_name,
             )
         )
@@ -309,17 +319,18 @@ class CollectionAgencyCase(models.Model):
             customer=self.partner_id.display_name.replace("/", "_"),
         )
 
-    def _prepare_commission_bill_vals(self, commissions):
+    def _prepare_commission_bill_vals(self, commissions, total):
         self.ensure_one()
+        sign = 1 if self.currency_id.compare_amounts(total, 0) > 0 else -1
         return {
-            "move_type": "in_invoice",
+            "move_type": "in_invoice" if sign > 0 else "in_refund",
             "partner_id": self.agency_id.partner_id.id,
             "company_id": self.company_id.id,
             "currency_id": self.currency_id.id,
             "ref": self.name,
             "invoice_origin": self.name,
             "invoice_line_ids": [
-                fields.Command.create(commission._prepare_bill_line_vals())
+                fields.Command.create(commission._prepare_bill_line_vals(sign))
                 for commission in commissions
             ],
         }
@@ -347,9 +358,11 @@ class CollectionAgencyCase(models.Model):
     def _collection_record_collections(self):
         """A commission line for each payment matched with the items since the handover.
 
-        Only money counts: payments and bank statement lines; credit notes and write-offs
-        lower what is owed but bring no commission. Safe to call again: a matching already
-        recorded (or there before the handover) is skipped."""
+        Only money counts: payments and bank statement lines dated from the handover on; credit
+        notes and write-offs lower what is owed but bring no commission, and a payment the
+        customer made before the handover is not the agency's, even when it is matched again
+        later. Safe to call again: a matching already recorded (or there before the handover)
+        is skipped."""
         vals_list = []
         for case in self.filtered(lambda c: c.state in AGENCY_OPEN_STATES):
             known = case.commission_ids.partial_id | case.prior_partial_ids
@@ -361,7 +374,10 @@ class CollectionAgencyCase(models.Model):
                         else partial.debit_move_id
                     )
                     money = counterpart.move_id
-                    if not (money.origin_payment_id or money.statement_line_id):
+                    if (
+                        not (money.origin_payment_id or money.statement_line_id)
+                        or money.date < case.handover_date
+                    ):
                         continue
                     vals_list.append(case._prepare_commission_vals(partial, item, money))
         commissions = self.env["collection.agency.commission"].create(vals_list)
@@ -396,14 +412,109 @@ class CollectionAgencyCase(models.Model):
             ),
         }
 
+    @api.model
+    def _collection_before_unreconcile(self, partials):
+        """What the matchings ``partials`` (about to be removed) leave to settle: the
+        commissions recorded on them, and the collected or open cases of the items they match.
+        Handed to :meth:`_collection_after_unreconcile` once the matchings are gone.
+
+        Called by whoever unmatches a payment (an invoicing user may have no rights on agency
+        cases): the cases and their commissions are the engine's ledger, read and kept as
+        superuser."""
+        commissions_sudo = (
+            self.env["collection.agency.commission"]
+            .sudo()
+            .search([("partial_id", "in", partials.ids)])
+        )
+        cases_sudo = (
+            self.env["collection.agency.case.line"]
+            .sudo()
+            .search(
+                [
+                    ("move_line_id", "in", (partials.debit_move_id | partials.credit_move_id).ids),
+                    ("case_id.state", "in", (*AGENCY_OPEN_STATES, "collected")),
+                ]
+            )
+            .case_id
+        )
+        return commissions_sudo, cases_sudo
+
+    @api.model
+    def _collection_after_unreconcile(self, commissions, cases):
+        """``commissions`` lost the matching they came from: remove those not billed yet and
+        record a reversal line for those on a vendor bill. Then ``cases`` whose items are owed
+        again reopen if they were collected."""
+        commissions = commissions.exists()
+        billed = commissions.filtered("bill_id")
+        reversals = (
+            self.env["collection.agency.commission"]
+            .sudo()
+            .create([commission._prepare_reversal_vals() for commission in billed])
+        )
+        for commission in commissions:
+            reversal = reversals.filtered(lambda r, c=commission: r.reversed_id == c)
+            amount = tools.format_amount(
+                self.env, commission.amount_collected, commission.currency_id
+            )
+            amount_commission = tools.format_amount(
+                self.env, commission.amount_commission, commission.currency_id
+            )
+            message = (
+                self.env._(
+                    "The payment of %(amount)s on %(invoice)s was unmatched: its commission "
+                    "%(commission)s, already billed, is taken back on the next commission bill.",
+                    amount=amount,
+                    invoice=commission.move_id.name,
+                    commission=amount_commission,
+                )
+                if reversal
+                else self.env._(
+                    "The payment of %(amount)s on %(invoice)s was unmatched: its commission "
+                    "%(commission)s is removed.",
+                    amount=amount,
+                    invoice=commission.move_id.name,
+                    commission=amount_commission,
+                )
+            )
+            commission.case_id.message_post(body=message)
+        cases = (cases | commissions.case_id).exists()
+        (commissions - billed).unlink()
+        cases._collection_update_state()
+
     def _collection_update_state(self):
-        """Every item paid: collected. Some money in: partly collected."""
+        """Every item paid: collected. Some money in: partly collected. A collected case whose
+        payments were unmatched reopens: partly collected if some money stays collected, else
+        collecting (handed over if the agency never confirmed it took the case on)."""
         today = fields.Date.context_today(self)
-        for case in self.filtered(lambda c: c.state in AGENCY_OPEN_STATES):
-            if all(case.currency_id.is_zero(line.amount_open) for line in case.line_ids):
+        for case in self.filtered(lambda c: c.state in (*AGENCY_OPEN_STATES, "collected")):
+            currency = case.currency_id
+            paid = all(currency.is_zero(line.amount_open) for line in case.line_ids)
+            collected = currency.compare_amounts(case.amount_collected, 0) > 0
+            if case.state != "collected" and paid:
                 case.write({"state": "collected", "collected_date": today})
                 message = self.env._("Case %(case)s collected: every item is paid.", case=case.name)
                 case.message_post(body=message)
                 case.partner_id.message_post(body=message)
-            elif case.commission_ids and case.state != "partly_collected":
+            elif case.state == "collected" and not paid:
+                state = case._collection_open_state(collected)
+                case.write({"state": state, "collected_date": False})
+                message = self.env._(
+                    "Case %(case)s reopened: a payment was unmatched and %(amount)s is owed "
+                    "again. The follow-up waits while the agency has the case.",
+                    case=case.name,
+                    amount=tools.format_amount(self.env, case.amount_open, currency),
+                )
+                case.message_post(body=message)
+                case.partner_id.message_post(body=message)
+            elif case.state != "collected" and collected and case.state != "partly_collected":
                 case.write({"state": "partly_collected", "partly_collected_date": today})
+            elif case.state == "partly_collected" and not collected:
+                case.write(
+                    {"state": case._collection_open_state(False), "partly_collected_date": False}
+                )
+
+    def _collection_open_state(self, collected):
+        self.ensure_one()
+        if collected:
+            return "partly_collected"
+        return "collecting" if self.collecting_date else "handed_over"

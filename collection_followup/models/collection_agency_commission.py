@@ -2,7 +2,13 @@ from odoo import fields, models, tools
 
 
 class CollectionAgencyCommission(models.Model):
-    """A payment received on a case's item while the case was open, and the agency's share."""
+    """A payment received on a case's item while the case was open, and the agency's share.
+
+    A ledger kept by the engine: a line follows the matching (``partial_id``) it came from.
+    When the payment is unmatched from the item, a line not billed yet is removed; a line
+    already on a vendor bill of the agency stays, and a reversal line (negative amounts,
+    ``reversed_id``) is recorded and deducted on the next commission bill.
+    """
 
     _name = "collection.agency.commission"
     _description = "Collection Agency Commission"
@@ -25,6 +31,15 @@ class CollectionAgencyCommission(models.Model):
     bill_id = fields.Many2one(
         "account.move", string="Vendor Bill", ondelete="set null", readonly=True, copy=False
     )
+    reversed_id = fields.Many2one(
+        "collection.agency.commission",
+        string="Reverses",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The billed commission this line takes back: its payment was unmatched from the "
+        "item after the commission was billed.",
+    )
 
     _sql_constraints = [
         (
@@ -34,19 +49,49 @@ class CollectionAgencyCommission(models.Model):
         ),
     ]
 
-    def _prepare_bill_line_vals(self):
+    def _compute_display_name(self):
+        for commission in self:
+            commission.display_name = self.env._(
+                "%(case)s: %(amount)s",
+                case=commission.case_id.name,
+                amount=tools.format_amount(
+                    self.env, commission.amount_commission, commission.currency_id
+                ),
+            )
+
+    def _prepare_reversal_vals(self):
         self.ensure_one()
-        vals = {
-            "name": self.env._(
+        return {
+            "case_id": self.case_id.id,
+            "date": fields.Date.context_today(self),
+            "move_id": self.move_id.id,
+            "payment_move_id": self.payment_move_id.id,
+            "amount_collected": -self.amount_collected,
+            "commission_percent": self.commission_percent,
+            "amount_commission": -self.amount_commission,
+            "reversed_id": self.id,
+        }
+
+    def _prepare_bill_line_vals(self, sign=1):
+        """The vendor bill line of this commission; ``sign`` -1 on a vendor credit note."""
+        self.ensure_one()
+        if self.reversed_id:
+            name = self.env._(
+                "Commission taken back: the payment of %(amount)s on %(invoice)s of "
+                "%(date)s was unmatched",
+                amount=tools.format_amount(self.env, -self.amount_collected, self.currency_id),
+                invoice=self.move_id.name,
+                date=tools.format_date(self.env, self.reversed_id.date),
+            )
+        else:
+            name = self.env._(
                 "Commission %(percent)s %% on %(amount)s collected on %(invoice)s (%(date)s)",
                 percent=tools.formatLang(self.env, self.commission_percent),
                 amount=tools.format_amount(self.env, self.amount_collected, self.currency_id),
                 invoice=self.move_id.name,
                 date=tools.format_date(self.env, self.date),
-            ),
-            "quantity": 1,
-            "price_unit": self.amount_commission,
-        }
+            )
+        vals = {"name": name, "quantity": 1, "price_unit": sign * self.amount_commission}
         account = self.case_id.agency_id.commission_account_id
         if account:
             vals["account_id"] = account.id

@@ -109,7 +109,10 @@ class CollectionBillingMilestone(models.Model):
                 raise ValidationError(
                     self.env._("A milestone's percentage must be above 0 and at most 100.")
                 )
-            if milestone.share_type == "amount" and milestone.fixed_amount <= 0:
+            if (
+                milestone.share_type == "amount"
+                and milestone.currency_id.compare_amounts(milestone.fixed_amount, 0) <= 0
+            ):
                 raise ValidationError(self.env._("A milestone's amount must be positive."))
 
     @api.constrains("is_deposit", "sequence")

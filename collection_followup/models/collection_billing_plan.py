@@ -67,19 +67,22 @@ class CollectionBillingPlan(models.Model):
     )
     def _compute_amounts(self):
         for plan in self:
+            currency = plan.currency_id
             invoices = plan.invoice_ids.filtered(lambda m: m.state == "posted")
-            plan.amount_invoiced = sum(invoices.mapped("amount_untaxed"))
-            paid = sum(m.amount_total - m.amount_residual for m in invoices)
-            taxed = sum(invoices.mapped("amount_total"))
+            plan.amount_invoiced = currency.round(sum(invoices.mapped("amount_untaxed")))
+            paid = currency.round(sum(m.amount_total - m.amount_residual for m in invoices))
+            taxed = currency.round(sum(invoices.mapped("amount_total")))
             # Paid, expressed before tax like the plan's total.
             plan.amount_paid = (
-                plan.currency_id.round(paid * plan.amount_invoiced / taxed) if taxed else 0.0
+                0.0
+                if currency.is_zero(taxed)
+                else currency.round(paid * plan.amount_invoiced / taxed)
             )
-            plan.amount_remaining = plan.amount_total - plan.amount_paid
+            plan.amount_remaining = currency.round(plan.amount_total - plan.amount_paid)
 
     @api.constrains("amount_total")
     def _check_amount_total(self):
-        if any(plan.amount_total <= 0 for plan in self):
+        if any(plan.currency_id.compare_amounts(plan.amount_total, 0) <= 0 for plan in self):
             raise ValidationError(self.env._("The total of a billing plan must be positive."))
 
     def action_confirm(self):

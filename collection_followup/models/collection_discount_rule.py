@@ -25,8 +25,9 @@ class CollectionDiscountRule(models.Model):
     company_id = fields.Many2one(
         "res.company",
         index=True,
-        default=lambda self: self.env.company,
-        help="Empty: the rule can be used by every company (on shared payment terms).",
+        help="Empty (the default, as for Odoo's payment terms): the rule can be used on every "
+        "payment term, shared or of any company. A rule of a company goes only on the payment "
+        "terms of that company.",
     )
     tier_ids = fields.One2many("collection.discount.tier", "rule_id", string="Tiers", copy=True)
     payment_term_ids = fields.One2many(

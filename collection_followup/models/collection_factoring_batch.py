@@ -400,7 +400,11 @@ class CollectionFactoringBatch(models.Model):
             lines = self.line_ids.filtered(lambda line: line.state != "cancel")
         currency = self.currency_id or self.env.company.currency_id
         figures = factoring_logic.batch_figures(
-            [line.amount_face for line in lines if line.amount_face > 0],
+            [
+                line.amount_face
+                for line in lines
+                if currency.compare_amounts(line.amount_face, 0) > 0
+            ],
             self.advance_rate,
             self.fee_percent,
             self.holdback_percent,
@@ -867,7 +871,9 @@ class CollectionFactoringBatch(models.Model):
             lines.append(
                 {
                     "name": label,
-                    "account_id": self._receipt_account(inbound=total_currency >= 0).id,
+                    "account_id": self._receipt_account(
+                        inbound=self.currency_id.compare_amounts(total_currency, 0) >= 0
+                    ).id,
                     "partner_id": self.factor_id.partner_id.id,
                     "currency_id": self.currency_id.id,
                     "amount_currency": self.currency_id.round(total_currency),

@@ -91,38 +91,51 @@ class CollectionLoyaltyReward(models.Model):
 
     @api.model
     def _check_streaks(self, moves):
-        """Reward the customers whose run of invoices paid on time is completed by the payment
-        of ``moves``. Safe to call again: a run is rewarded once (its last invoice is unique)."""
-        paid = moves.filtered(
-            lambda m: m.move_type == "out_invoice"
-            and m.state == "posted"
-            and m.payment_state in ("paid", "in_payment")
-        )
-        if not paid:
-            return self
+        """Walk on, for the customers of ``moves`` (just reconciled), the invoices issued since
+        the last walk, and reward every run completed.
+
+        A run is evaluated on the invoices in the order they were issued, whatever the order
+        of the payments: a run waiting behind an older invoice not due yet is rewarded when
+        that invoice is decided, even when it is paid late. Each call only walks the invoices
+        issued after the last one decided (:class:`collection.loyalty.progress`). Safe to call
+        again: a run is rewarded once (its last invoice is unique)."""
         rewards = self
         today = fields.Date.context_today(self)
-        for (company, partner), invoices in paid.grouped(
-            lambda m: (m.company_id, m.commercial_partner_id)
-        ).items():
-            count = company.collection_loyalty_invoice_count
-            if count <= 0:
+        customers = moves.filtered(
+            lambda m: m.state == "posted" and m.is_sale_document(include_receipts=False)
+        )
+        for company, partner in {(m.company_id, m.commercial_partner_id) for m in customers}:
+            if company.collection_loyalty_invoice_count <= 0:
                 continue
-            runs, _current = self._runs_since_last_reward(company, partner, today)
+            progress, runs, current, walked = self._walk(company, partner, today)
             for run in runs:
-                if run & invoices:
-                    rewards |= self._grant(company, partner, run)
+                rewards |= self._grant(company, partner, run)
+            if walked:
+                self._save_progress(progress, company, partner, walked, current)
         return rewards
 
     @api.model
     def _runs_since_last_reward(self, company, partner, today):
-        """The customer's invoices since its last reward, walked in the order they were issued.
+        """``(runs, current)``: the runs of invoices paid on time completed since the last walk
+        saved, and the invoices paid on time of the run in progress (see :meth:`_walk`)."""
+        _progress, runs, current, _walked = self._walk(company, partner, today)
+        return runs, current
 
-        Returns ``(runs, current)``: ``runs`` the completed runs, and ``current`` the invoices
-        paid on time since the last completed run or late payment. The walk stops at the first
-        invoice still open and not due: what comes after is not "in a row" yet.
+    @api.model
+    def _walk(self, company, partner, today):
+        """Walk the customer's invoices in the order they were issued, from where the last walk
+        stopped (else from its last reward, else from its first invoice).
+
+        Returns ``(progress, runs, current, walked)``: the saved progress (maybe empty), the
+        runs completed, the invoices paid on time since the last completed run or late
+        payment, and the last invoice decided by this walk (empty if none). The walk stops at
+        the first invoice still open and not due: what comes after is not "in a row" yet.
         """
         count = company.collection_loyalty_invoice_count
+        Move = self.env["account.move"]
+        progress = self.env["collection.loyalty.progress"].search(
+            [("partner_id", "=", partner.id), ("company_id", "=", company.id)], limit=1
+        )
         domain = [
             ("commercial_partner_id", "=", partner.id),
             ("company_id", "=", company.id),
@@ -130,30 +143,51 @@ class CollectionLoyaltyReward(models.Model):
             ("state", "=", "posted"),
             ("collection_late_fee_origin_id", "=", False),  # fees are not sales
         ]
-        last = self.search(
-            [("partner_id", "=", partner.id), ("company_id", "=", company.id)]
-        ).last_move_id.sorted(lambda m: (m.invoice_date, m.id))[-1:]
+        if progress:
+            last, current = progress.last_move_id, progress.run_move_ids
+        else:
+            last = self.search(
+                [("partner_id", "=", partner.id), ("company_id", "=", company.id)]
+            ).last_move_id.sorted(lambda m: (m.invoice_date, m.id))[-1:]
+            current = Move
         if last:
-            domain.append(("invoice_date", ">=", last.invoice_date))
-        invoices = (
-            self.env["account.move"]
-            .search(domain)
-            .sorted(lambda m: (m.invoice_date, m.id))
-            .filtered(lambda m: not last or (m.invoice_date, m.id) > (last.invoice_date, last.id))
-        )
-        runs, current = [], self.env["account.move"]
-        for invoice in invoices:
+            domain += [
+                "|",
+                ("invoice_date", ">", last.invoice_date),
+                "&",
+                ("invoice_date", "=", last.invoice_date),
+                ("id", ">", last.id),
+            ]
+        runs, walked = [], Move
+        for invoice in Move.search(domain, order="invoice_date, id"):
             punctuality = invoice._collection_punctuality(today)
             if punctuality == "pending":
                 break
+            walked = invoice
             if punctuality == "late":
-                current = current.browse()
+                current = Move
             elif punctuality == "on_time":
                 current |= invoice
-                if count and len(current) == count:
+                if count and len(current) >= count:
                     runs.append(current)
-                    current = current.browse()
-        return runs, current
+                    current = Move
+        return progress, runs, current, walked
+
+    @api.model
+    def _save_progress(self, progress, company, partner, walked, current):
+        """Keep where the walk stopped. Another transaction saving the same customer's first
+        progress at the same time wins: the next walk starts from its progress."""
+        values = {"last_move_id": walked.id, "run_move_ids": [fields.Command.set(current.ids)]}
+        if progress:
+            progress.sudo().write(values)
+            return
+        try:
+            with self.env.cr.savepoint(), tools.mute_logger("odoo.sql_db"):
+                self.env["collection.loyalty.progress"].sudo().create(
+                    {"partner_id": partner.id, "company_id": company.id, **values}
+                )
+        except errors.UniqueViolation:
+            _logger.info("Loyalty progress of %s saved by another transaction", partner.name)
 
     @api.model
     def _grant(self, company, partner, run):

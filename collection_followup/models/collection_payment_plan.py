@@ -119,7 +119,11 @@ class CollectionPaymentPlan(models.Model):
         for plan in self:
             if plan.installment_count < 1:
                 raise ValidationError(self.env._("A payment plan has at least one instalment."))
-            if plan.down_payment < 0 or plan.down_payment >= plan.amount_total > 0:
+            compare = plan.currency_id.compare_amounts
+            if compare(plan.down_payment, 0) < 0 or (
+                compare(plan.amount_total, 0) > 0
+                and compare(plan.down_payment, plan.amount_total) >= 0
+            ):
                 raise ValidationError(
                     self.env._("The down payment must be less than the amount of the plan.")
                 )
@@ -161,7 +165,7 @@ class CollectionPaymentPlan(models.Model):
         for plan in self:
             if plan.state not in ("draft", "proposed"):
                 raise UserError(self.env._("The schedule of an accepted plan cannot change."))
-            if plan.amount_total <= 0:
+            if plan.currency_id.compare_amounts(plan.amount_total, 0) <= 0:
                 raise UserError(self.env._("Choose the open invoices the plan covers."))
             plan.installment_ids = [fields.Command.clear()] + [
                 fields.Command.create(vals) for vals in plan._prepare_installment_vals()
@@ -247,10 +251,13 @@ class CollectionPaymentPlan(models.Model):
         return sum(self.move_ids.mapped("amount_residual"))
 
     def _paid_since_start(self):
+        """What the plan's invoices lost of their open amount since the plan was accepted,
+        rounded to the currency (never below zero)."""
         self.ensure_one()
         if self.state not in ("accepted", "running", "completed", "broken"):
             return 0.0
-        return max(self.residual_at_start - self._open_amount(), 0.0)
+        paid = self.currency_id.round(self.residual_at_start - self._open_amount())
+        return paid if self.currency_id.compare_amounts(paid, 0) > 0 else 0.0
 
     def _statuses(self, today=None):
         self.ensure_one()
@@ -261,6 +268,7 @@ class CollectionPaymentPlan(models.Model):
             self._paid_since_start(),
             today,
             self.grace_days,
+            self.currency_id.decimal_places,
         )
         return list(zip(installments, statuses, strict=True))
 
@@ -310,12 +318,15 @@ class CollectionPaymentPlan(models.Model):
         token is signed here with the same key and values (payment/utils.py).
         """
         self.ensure_one()
-        invoice = self.move_ids.filtered(lambda m: m.amount_residual > 0).sorted(
-            lambda m: (m.invoice_date_due or m.date, m.id)
-        )[:1]
+        currency = self.currency_id
+        invoice = self.move_ids.filtered(
+            lambda m: currency.compare_amounts(m.amount_residual, 0) > 0
+        ).sorted(lambda m: (m.invoice_date_due or m.date, m.id))[:1]
         if not invoice:
             return ""
-        amount = min(amount, invoice.amount_residual)
+        if currency.compare_amounts(amount, invoice.amount_residual) > 0:
+            amount = invoice.amount_residual
+        amount = currency.round(amount)
         token = tools.hmac(self.env(su=True), "generate_access_token", f"{invoice.id}|{amount}")
         query = url_encode(
             {"move_id": invoice.id, "amount": amount, "payment_token": token, "payment": True}

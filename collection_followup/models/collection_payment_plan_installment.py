@@ -31,7 +31,7 @@ class CollectionPaymentPlanInstallment(models.Model):
 
     @api.constrains("amount")
     def _check_amount(self):
-        if any(installment.amount <= 0 for installment in self):
+        if any(i.currency_id.compare_amounts(i.amount, 0) <= 0 for i in self):
             raise ValidationError(self.env._("An instalment must be a positive amount."))
 
     @api.depends("plan_id.installment_ids.amount", "plan_id.move_ids.amount_residual")
@@ -48,7 +48,7 @@ class CollectionPaymentPlanInstallment(models.Model):
         the SMS."""
         self.ensure_one()
         plan = self.plan_id
-        amount_due = self.amount - status.paid
+        amount_due = status.left
         link = plan._installment_pay_link(amount_due)
         plan = plan.with_context(
             mail_notify_force_send=False,

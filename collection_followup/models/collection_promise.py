@@ -58,13 +58,15 @@ class CollectionPromise(models.Model):
     @api.depends("move_ids.amount_residual", "residual_at_start")
     def _compute_amount_paid(self):
         for promise in self:
+            currency = promise.currency_id
             open_now = sum(promise.move_ids.mapped("amount_residual"))
-            promise.amount_paid = max(promise.residual_at_start - open_now, 0.0)
+            paid = currency.round(promise.residual_at_start - open_now)
+            promise.amount_paid = paid if currency.compare_amounts(paid, 0) > 0 else 0.0
 
     @api.constrains("amount", "grace_days")
     def _check_amount(self):
         for promise in self:
-            if promise.amount <= 0:
+            if promise.currency_id.compare_amounts(promise.amount, 0) <= 0:
                 raise ValidationError(self.env._("A promise to pay is for a positive amount."))
             if promise.grace_days < 0:
                 raise ValidationError(self.env._("Grace days cannot be negative."))

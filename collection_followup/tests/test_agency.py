@@ -389,6 +389,236 @@ class TestAgencyCommission(AgencyCommon):
         self.assertEqual(case.state, "collected")
         self.assertEqual(case.amount_commission, 150.0)
 
+    # ------------------------------------------------------------------
+    # Commissions follow the matching they came from
+    # ------------------------------------------------------------------
+
+    def _chatter(self, record):
+        return " ".join(html2plaintext(m.body) for m in record.message_ids).replace("\xa0", " ")
+
+    def _clerk(self):
+        return new_test_user(
+            self.env,
+            "unmatching_clerk",
+            groups="account.group_account_invoice",
+            company_id=self.company.id,
+            company_ids=self.company.ids,
+        )
+
+    def _clerk_pays(self, clerk, invoice, amount, day):
+        with freeze_time(day):
+            payment = (
+                self.env["account.payment.register"]
+                .with_user(clerk)
+                .with_context(active_model="account.move", active_ids=invoice.ids)
+                .create({"amount": amount, "payment_date": day})
+                ._create_payments()
+            )
+        return payment.move_id.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        )
+
+    def _clerk_unmatches(self, clerk, invoice, payment_line, day):
+        partial = payment_line.matched_debit_ids
+        self.assertEqual(len(partial), 1)
+        with freeze_time(day):
+            invoice.with_user(clerk).js_remove_outstanding_partial(partial.id)
+
+    def _clerk_matches(self, clerk, invoice, payment_line, day):
+        with freeze_time(day):
+            invoice.with_user(clerk).js_assign_outstanding_line(payment_line.id)
+
+    def test_payment_unmatched_and_matched_again_counts_once(self):
+        """500.00 paid at 20 %: 100.00 of commission. The billing clerk unmatches the payment
+        (the commission, not billed yet, is removed and the case is no longer partly collected)
+        and matches it again: 100.00, not 200.00."""
+        invoice = self._create_invoice(self.customer, 1500.0, "2026-01-01", due_date="2026-01-01")
+        case = self._handover("2026-04-05", user=self.collector)
+        case.commission_percent = 20.0
+        clerk = self._clerk()
+        payment_line = self._clerk_pays(clerk, invoice, 500.0, "2026-04-10")
+        self.assertRecordValues(
+            case,
+            [{"state": "partly_collected", "amount_collected": 500.0, "amount_commission": 100.0}],
+        )
+        self._clerk_unmatches(clerk, invoice, payment_line, "2026-04-11")
+        self.assertRecordValues(
+            case,
+            [
+                {
+                    "state": "handed_over",
+                    "partly_collected_date": False,
+                    "amount_open": 1500.0,
+                    "amount_collected": 0.0,
+                    "amount_commission": 0.0,
+                }
+            ],
+        )
+        self.assertFalse(case.commission_ids)
+        self.assertIn("its commission $ 100.00 is removed", self._chatter(case))
+        self._clerk_matches(clerk, invoice, payment_line, "2026-04-12")
+        self.assertRecordValues(
+            case.commission_ids,
+            [{"amount_collected": 500.0, "amount_commission": 100.0, "reversed_id": False}],
+        )
+        self.assertRecordValues(
+            case,
+            [
+                {
+                    "state": "partly_collected",
+                    "partly_collected_date": self._date("2026-04-12"),
+                    "amount_open": 1000.0,
+                    "amount_collected": 500.0,
+                    "amount_commission": 100.0,
+                    "amount_to_bill": 100.0,
+                }
+            ],
+        )
+
+    def test_collected_case_reopens_and_a_billed_commission_is_taken_back(self):
+        """1,000.00 collected at 15 %: 150.00 billed. The payment is unmatched: the case reopens
+        (collecting), a reversal line of -150.00 is recorded and goes on a vendor credit note;
+        matched again, 150.00 is billed again: 150.00 in all."""
+        invoice = self._create_invoice(self.customer, 1000.0, "2026-01-01", due_date="2026-01-01")
+        case = self._handover("2026-04-05", user=self.collector)
+        with freeze_time("2026-04-06"):
+            case.with_user(self.collector).action_collecting()
+        clerk = self._clerk()
+        payment_line = self._clerk_pays(clerk, invoice, 1000.0, "2026-04-10")
+        self.assertRecordValues(
+            case, [{"state": "collected", "amount_open": 0.0, "amount_commission": 150.0}]
+        )
+        manager = new_test_user(
+            self.env,
+            "agency_manager",
+            groups="collection_followup.group_collection_manager",
+            company_id=self.company.id,
+            company_ids=self.company.ids,
+        )
+        with freeze_time("2026-04-30"):
+            first_bill = self.env["account.move"].browse(
+                case.with_user(manager).action_create_commission_bill()["res_id"]
+            )
+        self.assertRecordValues(first_bill, [{"move_type": "in_invoice", "amount_untaxed": 150.0}])
+        original = case.commission_ids
+
+        self._clerk_unmatches(clerk, invoice, payment_line, "2026-05-04")
+        self.assertRecordValues(
+            case,
+            [
+                {
+                    "state": "collecting",
+                    "collected_date": False,
+                    "amount_open": 1000.0,
+                    "amount_collected": 0.0,
+                    "amount_commission": 0.0,
+                    "amount_to_bill": -150.0,
+                }
+            ],
+        )
+        self.assertRecordValues(
+            case.commission_ids.sorted("id"),
+            [
+                {
+                    "date": self._date("2026-04-10"),
+                    "amount_collected": 1000.0,
+                    "amount_commission": 150.0,
+                    "bill_id": first_bill.id,
+                    "reversed_id": False,
+                },
+                {
+                    "date": self._date("2026-05-04"),
+                    "amount_collected": -1000.0,
+                    "amount_commission": -150.0,
+                    "bill_id": False,
+                    "reversed_id": original.id,
+                },
+            ],
+        )
+        self.assertIn(
+            f"Case {case.name} reopened: a payment was unmatched and $ 1,000.00 is owed again",
+            self._chatter(self.customer),
+        )
+        self.assertIn("its commission $ 150.00, already billed, is taken back", self._chatter(case))
+        with freeze_time("2026-05-05"):
+            credit_note = self.env["account.move"].browse(
+                case.with_user(manager).action_create_commission_bill()["res_id"]
+            )
+        self.assertRecordValues(
+            credit_note,
+            [
+                {
+                    "move_type": "in_refund",
+                    "partner_id": self.agency_partner.id,
+                    "amount_untaxed": 150.0,
+                }
+            ],
+        )
+        self.assertEqual(
+            credit_note.invoice_line_ids.name.replace("\xa0", " "),
+            f"Commission taken back: the payment of $ 1,000.00 on {invoice.name} of 04/10/2026 "
+            "was unmatched",
+        )
+
+        self._clerk_matches(clerk, invoice, payment_line, "2026-05-06")
+        self.assertRecordValues(
+            case,
+            [
+                {
+                    "state": "collected",
+                    "collected_date": self._date("2026-05-06"),
+                    "amount_collected": 1000.0,
+                    "amount_commission": 150.0,
+                    "amount_to_bill": 150.0,
+                }
+            ],
+        )
+        self.assertEqual(len(case.commission_ids), 3)
+
+    def test_a_payment_made_before_the_handover_is_not_the_agencys(self):
+        invoice = self._create_invoice(self.customer, 1500.0, "2026-01-01", due_date="2026-01-01")
+        clerk = self._clerk()
+        payment_line = self._clerk_pays(clerk, invoice, 300.0, "2026-03-01")
+        case = self._handover("2026-04-05", user=self.collector)
+        self._clerk_unmatches(clerk, invoice, payment_line, "2026-04-10")
+        self.assertEqual(case.amount_open, 1500.0)
+        self._clerk_matches(clerk, invoice, payment_line, "2026-04-11")
+        self.assertEqual(case.amount_open, 1200.0)
+        self.assertFalse(case.commission_ids)
+        self.assertEqual(case.state, "handed_over")
+
+    def test_collected_by_a_credit_note_reopens_when_it_is_unmatched(self):
+        """No commission on a credit note, but the case it closed reopens when the clerk
+        unmatches it: the customer owes the 1,000.00 again."""
+        invoice = self._create_invoice(self.customer, 1000.0, "2026-01-01", due_date="2026-01-01")
+        case = self._handover("2026-04-05", user=self.collector)
+        refund = self._create_invoice(
+            self.customer, 1000.0, "2026-04-10", move_type="out_refund", post=True
+        )
+        clerk = self._clerk()
+        refund_line = self._receivable(refund)
+        self._clerk_matches(clerk, invoice, refund_line, "2026-04-10")
+        self.assertRecordValues(case, [{"state": "collected", "amount_commission": 0.0}])
+        self._clerk_unmatches(clerk, invoice, refund_line, "2026-04-12")
+        self.assertRecordValues(
+            case,
+            [{"state": "handed_over", "collected_date": False, "amount_open": 1000.0}],
+        )
+
+    def test_commissions_are_read_only_for_collectors(self):
+        invoice = self._create_invoice(self.customer, 1000.0, "2026-01-01", due_date="2026-01-01")
+        case = self._handover("2026-04-05", user=self.collector)
+        self._pay(invoice, 400.0, "2026-04-10")
+        commission = case.commission_ids
+        self.assertEqual(commission.with_user(self.collector).amount_commission, 60.0)
+        with self.assertRaises(AccessError):
+            commission.with_user(self.collector).write({"amount_commission": 1.0})
+        with self.assertRaises(AccessError):
+            commission.with_user(self.collector).unlink()
+        with self.assertRaises(AccessError):
+            case.with_user(self.collector).action_create_commission_bill()
+        self.assertRecordValues(commission, [{"amount_commission": 60.0, "bill_id": False}])
+
 
 @tagged("post_install", "-at_install")
 class TestAgencyCaseFile(AgencyCommon):

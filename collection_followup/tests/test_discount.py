@@ -1,8 +1,10 @@
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged, warmup
 
 from .common import CollectionFollowupCommon
 
@@ -41,7 +43,6 @@ class TestDiscountTiers(CollectionFollowupCommon):
         return cls.env["account.payment.term"].create(
             {
                 "name": f"Tiers, net {net_days} ({computation})",
-                "company_id": cls.company.id,
                 "early_pay_discount_computation": computation,
                 "collection_discount_rule_id": (rule or cls.rule).id,
                 "line_ids": [
@@ -134,6 +135,35 @@ class TestDiscountTiers(CollectionFollowupCommon):
         invoice.invalidate_recordset()
         self.assertEqual(invoice.collection_discount_tiers[1]["amount_currency"], 1127.0)
         self.assertEqual(self._invoice().collection_discount_tiers[1]["amount_currency"], 1115.5)
+
+    def test_tiers_are_odoos_own_term_computation(self):
+        """Each tier is what Odoo's ``account.payment.term._compute_terms`` gives for a copy of
+        the invoice's term carrying the tier's discount: a change of that computation (a later
+        Odoo, a localisation rounding the discounted amount to whole units here) reaches every
+        tier. The term itself keeps the rule's first tier."""
+        PaymentTerm = type(self.env["account.payment.term"])
+        compute_terms = PaymentTerm._compute_terms
+        calls = []
+
+        def whole_units(term, *args, **kwargs):
+            result = compute_terms(term, *args, **kwargs)
+            calls.append((term._origin, term.discount_percentage, term.discount_days))
+            if term.early_discount:
+                result["discount_amount_currency"] = float(int(result["discount_amount_currency"]))
+                result["discount_balance"] = float(int(result["discount_balance"]))
+            return result
+
+        with patch.object(PaymentTerm, "_compute_terms", whole_units):
+            invoice = self._invoice()
+        self.assertEqual(
+            [
+                (t["date"], t["amount_currency"], t["balance"])
+                for t in invoice.collection_discount_tiers
+            ],
+            [("2026-03-11", 1092.0, 1092.0), ("2026-03-21", 1127.0, 1127.0)],
+        )
+        self.assertIn((self.term, 2.0, 20), calls)
+        self.assertRecordValues(self.term, [{"discount_percentage": 5.0, "discount_days": 10}])
 
     def test_invoice_pdf_lists_every_tier(self):
         invoice = self._invoice()
@@ -540,6 +570,101 @@ class TestDiscountTiers(CollectionFollowupCommon):
 
 
 @tagged("post_install", "-at_install")
+class TestDiscountRuleForm(CollectionFollowupCommon):
+    """An accounting administrator (who may edit payment terms in Odoo) creates a rule from the
+    menu and chooses it on a payment term, through the forms, in one company and in several."""
+
+    def _administrator(self, login, companies):
+        return new_test_user(
+            self.env,
+            login,
+            groups="account.group_account_manager",
+            company_id=companies[0].id,
+            company_ids=companies.ids,
+        )
+
+    def _rule_from_the_menu(self, user, company=None):
+        form = Form(self.env["collection.discount.rule"].with_user(user))
+        form.name = "5 % in 10 days, 2 % in 20 days"
+        for percent, days in ((5.0, 10), (2.0, 20)):
+            with form.tier_ids.new() as tier:
+                tier.percent = percent
+                tier.days = days
+        if company:
+            form.company_id = company
+        return form.save()
+
+    def _term_form(self, user, company=None):
+        form = Form(self.env["account.payment.term"].with_user(user))
+        form.name = "Net 30, early payment tiers"
+        if company:
+            form.company_id = company
+        with form.line_ids.edit(0) as line:
+            line.nb_days = 30
+        form.early_discount = True
+        return form
+
+    def _offered(self, user, form):
+        """The rules the term's "More tiers" dropdown offers (the field's domain in the form)."""
+        return (
+            self.env["collection.discount.rule"]
+            .with_user(user)
+            .search(["|", ("company_id", "=", False), ("company_id", "=", form.company_id.id)])
+        )
+
+    def test_one_company(self):
+        user = self._administrator("tiers_admin", self.company)
+        self.assertFalse(user.has_group("base.group_multi_company"))
+        rule = self._rule_from_the_menu(user)
+        self.assertFalse(rule.company_id)
+        form = self._term_form(user)
+        self.assertFalse(form.company_id)
+        self.assertIn(rule, self._offered(user, form))
+        form.collection_discount_rule_id = rule
+        term = form.save()
+        self.assertRecordValues(
+            term,
+            [
+                {
+                    "collection_discount_rule_id": rule.id,
+                    "early_discount": True,
+                    "discount_percentage": 5.0,
+                    "discount_days": 10,
+                }
+            ],
+        )
+        invoice = self._create_invoice(self.customer, 1000.0, "2026-03-01", payment_term=term)
+        self.assertEqual(
+            [(t["date"], t["amount_currency"]) for t in invoice.collection_discount_tiers],
+            [("2026-03-11", 950.0), ("2026-03-21", 980.0)],
+        )
+
+    def test_several_companies(self):
+        other = self.env["res.company"].create({"name": "Branch B Ltd"})
+        user = self._administrator("tiers_admin_multi", self.company | other)
+        self.assertTrue(user.has_group("base.group_multi_company"))
+        shared = self._rule_from_the_menu(user)
+        self.assertFalse(shared.company_id)
+        of_b = self._rule_from_the_menu(user, company=other)
+        of_a = self._rule_from_the_menu(user, company=self.company)
+        form = self._term_form(user, company=self.company)
+        self.assertEqual(self._offered(user, form) & (shared | of_a | of_b), shared | of_a)
+        form.collection_discount_rule_id = of_b
+        with self.assertRaisesRegex(ValidationError, "belongs to Branch B Ltd"):
+            form.save()
+        for rule in (shared, of_a):
+            form = self._term_form(user, company=self.company)
+            form.collection_discount_rule_id = rule
+            self.assertEqual(form.save().collection_discount_rule_id, rule)
+        # A term shared by every company takes shared rules only.
+        form = self._term_form(user)
+        self.assertEqual(self._offered(user, form) & (shared | of_a | of_b), shared)
+        form.collection_discount_rule_id = of_a
+        with self.assertRaisesRegex(ValidationError, "belongs to Acme Collections"):
+            form.save()
+
+
+@tagged("post_install", "-at_install")
 class TestLoyaltyReward(CollectionFollowupCommon):
     """Three invoices in a row paid on time: a 5 % discount on the next invoice, or a thank-you
     email; once per run; a late payment starts the count again."""
@@ -729,3 +854,150 @@ class TestLoyaltyReward(CollectionFollowupCommon):
         nxt.action_post()
         self.assertEqual(nxt.amount_total, 380.0)
         self.assertEqual(reward.state, "used")
+
+    def _clerk(self):
+        return new_test_user(
+            self.env,
+            "loyalty_clerk",
+            groups="account.group_account_invoice",
+            company_id=self.company.id,
+            company_ids=self.company.ids,
+        )
+
+    def _clerk_pays(self, clerk, invoice, day):
+        with freeze_time(day):
+            (
+                self.env["account.payment.register"]
+                .with_user(clerk)
+                .with_context(active_model="account.move", active_ids=invoice.ids)
+                .create({"payment_date": day})
+                ._create_payments()
+            )
+
+    def test_a_run_waiting_behind_an_older_invoice_paid_late_is_rewarded(self):
+        """a, issued first on long terms, is paid late after b, c and d were paid on time: the
+        run b, c, d is complete once a is decided, and rewarded then (it used to be lost for
+        good: the run did not contain the invoice just paid)."""
+        clerk = self._clerk()
+        a = self._create_invoice(self.customer, 100.0, "2026-01-01", "2026-03-31")
+        b = self._create_invoice(self.customer, 100.0, "2026-01-05", "2026-01-31")
+        c = self._create_invoice(self.customer, 100.0, "2026-01-10", "2026-02-10")
+        d = self._create_invoice(self.customer, 100.0, "2026-01-15", "2026-02-15")
+        for invoice, day in ((d, "2026-01-20"), (b, "2026-01-25"), (c, "2026-02-01")):
+            self._clerk_pays(clerk, invoice, day)
+        self.assertFalse(self._rewards())  # a, issued before them, is neither paid nor due
+        self._clerk_pays(clerk, a, "2026-04-10")  # ten days late
+        reward = self._rewards()
+        self.assertRecordValues(
+            reward, [{"reward_type": "discount", "percent": 5.0, "last_move_id": d.id}]
+        )
+        self.assertEqual(reward.move_ids, b | c | d)
+        self.assertEqual(self._streak(), 0)
+        e = self._create_invoice(self.customer, 100.0, "2026-04-15", "2026-05-15")
+        self._clerk_pays(clerk, e, "2026-05-01")
+        self.assertEqual(self._rewards(), reward)
+        self.assertEqual(self._streak(), 1)
+
+    def test_a_credit_note_is_not_the_customer_paying_on_time(self):
+        """c: 60.00 paid on time, the disputed 40.00 credited after the due date. The credit
+        note is not the customer paying late: c is on time, by its payment, and completes the
+        run a, b, c. d, credited in full, is not paid by the customer at all: left out."""
+        clerk = self._clerk()
+        a = self._paid("2026-01-01", "2026-01-31", "2026-01-20")
+        b = self._paid("2026-02-01", "2026-02-28", "2026-02-20")
+        c = self._create_invoice(self.customer, 100.0, "2026-03-01", "2026-03-31")
+        with freeze_time("2026-03-20"):
+            (
+                self.env["account.payment.register"]
+                .with_user(clerk)
+                .with_context(active_model="account.move", active_ids=c.ids)
+                .create({"amount": 60.0, "payment_date": "2026-03-20"})
+                ._create_payments()
+            )
+        self._credit(clerk, c, 40.0, "2026-04-15")
+        self.assertEqual(c.amount_residual, 0.0)
+        self.assertEqual(self._rewards().move_ids, a | b | c)
+        d = self._create_invoice(self.customer, 100.0, "2026-04-20", "2026-05-20")
+        self._credit(clerk, d, 100.0, "2026-04-25")
+        e = self._create_invoice(self.customer, 100.0, "2026-04-21", "2026-05-21")
+        self._clerk_pays(clerk, e, "2026-05-01")
+        with freeze_time("2026-05-02"):
+            self.assertEqual(self._streak(), 1)
+
+    def _credit(self, clerk, invoice, amount, day):
+        refund = self._create_invoice(self.customer, amount, day, move_type="out_refund")
+        refund_line = refund.line_ids.filtered(lambda line: line.account_type == "asset_receivable")
+        with freeze_time(day):
+            invoice.with_user(clerk).js_assign_outstanding_line(refund_line.id)
+
+
+@tagged("post_install", "-at_install", "is_query_count")
+class TestLoyaltyQueries(CollectionFollowupCommon):
+    """The loyalty check on a reconciliation only walks the invoices issued since the last one
+    decided: its cost does not grow with the customer's history."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write(
+            {
+                "collection_loyalty_invoice_count": 3,
+                "collection_loyalty_reward": "discount",
+                "collection_loyalty_percent": 5.0,
+            }
+        )
+        cls.clerk = new_test_user(
+            cls.env,
+            "loyalty_query_clerk",
+            groups="account.group_account_invoice",
+            company_id=cls.company.id,
+            company_ids=cls.company.ids,
+        )
+        # Two customers without a reward yet: 2 and 40 invoices, each paid late.
+        for customer, count in ((cls.customer, 2), (cls.other_customer, 40)):
+            invoices = cls.env["account.move"]
+            for index in range(count):
+                invoices |= cls._create_invoice(customer, 100.0 + index, "2025-01-01", "2025-01-31")
+            with freeze_time("2025-03-01"):
+                (
+                    cls.env["account.payment.register"]
+                    .with_context(active_model="account.move", active_ids=invoices.ids)
+                    .create({"payment_date": "2025-03-01", "group_payment": True})
+                    ._create_payments()
+                )
+
+    def _payment_line(self, customer):
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": customer.id,
+                "amount": 100.0,
+                "date": "2026-06-10",
+            }
+        )
+        payment.action_post()
+        return payment.move_id.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        )
+
+    @warmup
+    def test_reconciliation_cost_does_not_grow_with_the_history(self):
+        """A payment matched by the billing clerk costs the same queries for the customer with 2
+        invoices in its history as for the one with 40 (each measured from an empty cache, as
+        in a new request). Walking the whole history, it cost more for every invoice more."""
+        for customer in (self.customer, self.other_customer):
+            invoice = self._create_invoice(customer, 100.0, "2026-06-01", "2026-06-30")
+            lines = self._payment_line(customer) | invoice.line_ids.filtered(
+                lambda line: line.account_type == "asset_receivable"
+            )
+            self.env.invalidate_all()
+            with freeze_time("2026-06-10"), self.assertQueryCount(81):
+                lines.with_user(self.clerk).reconcile()
+            self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+            self.assertEqual(
+                self.env["collection.loyalty.progress"]
+                .search([("partner_id", "=", customer.id)])
+                .run_move_ids,
+                invoice,
+            )

@@ -571,6 +571,53 @@ class TestFactoring(CollectionFollowupCommon):
         self.assertTrue(self._mails_to(mails, self.emile), "the invoice not sold is chased")
         self.assertEqual(not_sold.payment_state, "not_paid")
 
+    def test_a_factored_invoice_is_not_paid_on_time_by_the_customer(self):
+        """Émile paid two invoices on time; its third is sold to the factor before its due date.
+        The factor's transfer settles it in our books, but the customer did not pay us: it is
+        left out of the loyalty run (counted as paid on time, it used to complete the run and
+        earn a reward). The run is completed by the next invoice the customer pays on time."""
+        self.company.write(
+            {
+                "collection_loyalty_invoice_count": 3,
+                "collection_loyalty_reward": "discount",
+                "collection_loyalty_percent": 5.0,
+            }
+        )
+        clerk = new_test_user(
+            self.env,
+            "factoring_clerk",
+            groups="account.group_account_invoice",
+            company_id=self.company.id,
+            company_ids=self.company.ids,
+        )
+
+        def clerk_pays(invoice, day):
+            with freeze_time(day):
+                (
+                    self.env["account.payment.register"]
+                    .with_user(clerk)
+                    .with_context(active_model="account.move", active_ids=invoice.ids)
+                    .create({"payment_date": day})
+                    ._create_payments()
+                )
+
+        first = self._create_invoice(self.emile, 100.0, "2026-01-05", "2026-01-31")
+        second = self._create_invoice(self.emile, 100.0, "2026-02-05", "2026-02-28")
+        clerk_pays(first, "2026-01-20")
+        clerk_pays(second, "2026-02-20")
+        batch = self._batch(invoices=self.inv2).with_user(self.manager)
+        with freeze_time("2026-03-15"):
+            batch.action_export()
+            batch.action_post()
+        self.assertIn(self.inv2.payment_state, ("paid", "in_payment"))
+        Reward = self.env["collection.loyalty.reward"]
+        self.assertFalse(Reward.search([("partner_id", "=", self.emile.id)]))
+        later = self._create_invoice(self.emile, 100.0, "2026-04-02", "2026-04-30")
+        clerk_pays(later, "2026-04-10")
+        self.assertEqual(
+            Reward.search([("partner_id", "=", self.emile.id)]).move_ids, first | second | later
+        )
+
     def test_recourse_takes_an_invoice_back(self):
         batch = self._posted_batch()
         line = batch.line_ids.filtered(lambda line: line.move_id == self.inv1)

@@ -1,7 +1,7 @@
 from freezegun import freeze_time
 
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import CollectionFollowupCommon
 
@@ -190,3 +190,70 @@ class TestPaymentPlan(CollectionFollowupCommon):
         plan.action_accept()
         with self.assertRaisesRegex(UserError, "cannot change"):
             plan.action_compute_schedule()
+
+    def test_plan_of_100_10_paid_to_the_cent_is_completed_not_broken(self):
+        """100.10 in 33.36 + 33.36 + 33.38, each paid on its day by the billing clerk: the
+        daily job completes the plan. With floats, 100.1 - 33.36 - 33.36 = 33.3799… and the
+        last instalment was missed: the plan broke and the customer was told so."""
+        collector = new_test_user(
+            self.env, "plan_collector", groups="collection_followup.group_collection_user"
+        )
+        clerk = new_test_user(self.env, "plan_clerk", groups="account.group_account_invoice")
+        invoice = self._create_invoice(self.other_customer, 100.10, "2026-01-01", "2026-01-01")
+        Plan = self.env["collection.payment.plan"].with_user(collector)
+        with freeze_time("2026-01-20"):
+            plan = Plan.create(
+                {
+                    "partner_id": self.other_customer.id,
+                    "move_ids": [(6, 0, invoice.ids)],
+                    "installment_count": 3,
+                    "frequency": "monthly",
+                    "first_date": "2026-02-01",
+                    "grace_days": 5,
+                }
+            )
+            plan.action_compute_schedule()
+            plan.action_accept()
+        self.assertEqual(
+            self._schedule(plan),
+            [("2026-02-01", 33.36), ("2026-03-01", 33.36), ("2026-04-01", 33.38)],
+        )
+        for day, amount in (("2026-02-01", 33.36), ("2026-03-01", 33.36), ("2026-04-01", 33.38)):
+            with freeze_time(day):
+                (
+                    self.env["account.payment.register"]
+                    .with_user(clerk)
+                    .with_context(active_model="account.move", active_ids=invoice.ids)
+                    .create({"amount": amount, "payment_date": day})
+                    ._create_payments()
+                )
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        with freeze_time("2026-04-10"), self.mock_mail_gateway():  # after the last grace days
+            plan.invalidate_recordset()
+            self.assertEqual(
+                [(i.state, i.paid_amount) for i in plan.installment_ids.sorted("date")],
+                [("paid", 33.36), ("paid", 33.36), ("paid", 33.38)],
+            )
+            self.env["collection.payment.plan"]._cron_check_payment_plans()
+            mails = self._new_mails
+        self.assertEqual(plan.state, "completed")
+        self.assertFalse(mails.filtered(lambda m: "has ended" in (m.subject or "")))
+        self.assertEqual(plan.amount_paid, 100.10)
+
+    def test_plan_one_cent_short_is_broken(self):
+        """The same plan paid 100.09: the last instalment is missed by one cent."""
+        invoice = self._create_invoice(self.other_customer, 100.10, "2026-01-01", "2026-01-01")
+        plan = self._plan(invoices=invoice, partner_id=self.other_customer.id, grace_days=5)
+        with freeze_time("2026-01-20"):
+            plan.action_accept()
+        self._pay(invoice, 100.09, "2026-02-01")
+        with freeze_time("2026-04-07"), self.mock_mail_gateway():
+            plan.invalidate_recordset()
+            self.assertEqual(
+                [(i.state, i.paid_amount) for i in plan.installment_ids.sorted("date")],
+                [("paid", 33.36), ("paid", 33.36), ("missed", 33.37)],
+            )
+            self.env["collection.payment.plan"]._cron_check_payment_plans()
+            mails = self._new_mails
+        self.assertEqual(plan.state, "broken")
+        self.assertEqual(mails.subject, f"Your payment plan {plan.name} has ended")

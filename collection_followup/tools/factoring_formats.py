@@ -400,11 +400,54 @@ class Fixed250Format(FixedWidthFormat):
     )
 
 
+# Latin letters and punctuation that Unicode does not decompose into an ASCII letter and an
+# accent (NFKD leaves them whole), written the way their languages spell them in ASCII: German
+# ß as SS, Danish and Norwegian Ø as O, Æ as AE, French Œ as OE, Polish Ł as L, Croatian and
+# Vietnamese Đ as D, Icelandic Þ as TH and Ð as D; typographic quotes and dashes as their
+# ASCII forms. Lowercase letters map to lowercase (the layout upper-cases everything after).
+ASCII_TRANSLITERATION = str.maketrans(
+    {
+        "ß": "ss",
+        "ẞ": "SS",
+        "Ø": "O",
+        "ø": "o",
+        "Æ": "AE",
+        "æ": "ae",
+        "Œ": "OE",
+        "œ": "oe",
+        "Ł": "L",
+        "ł": "l",
+        "Đ": "D",
+        "đ": "d",
+        "Ð": "D",
+        "ð": "d",
+        "Þ": "TH",
+        "þ": "th",
+        "ı": "i",
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "‹": "'",
+        "›": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "«": '"',
+        "»": '"',
+        "–": "-",
+        "—": "-",
+        "‑": "-",
+    }
+)
+
+
 @register
 class Fixed128AsciiFormat(FixedWidthFormat):
     """Fixed width, 128 characters per record, upper-case ASCII for factors whose systems read
-    nothing else: accents are dropped (é → E); a name in another script is refused with the
-    invoice and the field named, rather than written as question marks."""
+    nothing else: accents are dropped (é → E) and the Latin letters without an accent to drop
+    are spelled out (ß → SS, Ø → O, Æ → AE, Œ → OE, Ł → L, Đ → D, Þ → TH; ’ → ', – → -,
+    « » → "); a name in another script (Cyrillic, Arabic, Hebrew, CJK...) is refused with the
+    invoice, the field and the characters named, rather than written as question marks."""
 
     code = "fixed128"
     label = "Fixed width, 128 characters (ASCII)"
@@ -441,8 +484,14 @@ class Fixed128AsciiFormat(FixedWidthFormat):
     def text(self, value):
         text = super().text(value)
         plain = "".join(
-            char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char)
+            char
+            for char in unicodedata.normalize("NFKD", text.translate(ASCII_TRANSLITERATION))
+            if not unicodedata.combining(char)
         )
         if not plain.isascii():
-            raise FormatError(f"{text!r} cannot be written in ASCII")
+            others = "".join(dict.fromkeys(char for char in plain if not char.isascii()))
+            raise FormatError(
+                f"{text!r} cannot be written in ASCII: {others!r} have no Latin spelling in "
+                "this layout; give the name in Latin letters or choose a UTF-8 layout"
+            )
         return plain.upper()

@@ -129,7 +129,7 @@ def batch_figures(amounts, advance_rate, fee_percent, holdback_percent, digits, 
     ):
         if not 0 <= value <= 100:
             raise ValueError(f"{name} must be between 0 and 100, not {value}")
-    if any(Decimal(str(amount)) <= 0 for amount in amounts):
+    if any(round_money(amount, digits) <= 0 for amount in amounts):
         raise ValueError("every receivable sold must have a positive open amount")
     face_value = sum((round_money(amount, digits) for amount in amounts), Decimal(0))
     return BatchFigures(

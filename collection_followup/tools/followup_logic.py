@@ -14,6 +14,7 @@ Vocabulary
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 
 @dataclass(frozen=True)
@@ -41,24 +42,41 @@ def build_situation(items, today, tolerance=0.0):
 
     An item whose remaining amount is at most ``tolerance`` counts as paid, so a rounding
     residual of a few cents never triggers a reminder.
+
+    The amounts (rounded to the currency by the database) are added, subtracted and compared as
+    exact decimals: 1.10 less a credit of 0.10 leaves 1.00, which a tolerance of 1.00 covers
+    (with floats it left 1.0000000000000002, a reminder for nothing).
     """
-    debits = sorted((i for i in items if i.amount > 0), key=lambda i: (i.due_date, i.key))
-    credit = -sum(i.amount for i in items if i.amount < 0)
-    situation = Situation()
-    for item in debits:
-        applied = min(credit, item.amount)
-        credit -= applied
-        remaining = item.amount - applied
-        if remaining > tolerance:
-            situation.open_items.append((item, remaining))
-    situation.unapplied_credit = credit
-    situation.total_due = sum(amount for _item, amount in situation.open_items)
-    situation.overdue = sum(
-        amount for item, amount in situation.open_items if item.due_date < today
+    exact = [(item, _exact(item.amount)) for item in items]
+    limit = _exact(tolerance)
+    debits = sorted(
+        ((item, amount) for item, amount in exact if amount > 0),
+        key=lambda pair: (pair[0].due_date, pair[0].key),
     )
+    credit = -sum((amount for _item, amount in exact if amount < 0), Decimal(0))
+    situation = Situation()
+    open_items, total_due, overdue = [], Decimal(0), Decimal(0)
+    for item, amount in debits:
+        applied = min(credit, amount)
+        credit -= applied
+        remaining = amount - applied
+        if remaining > limit:
+            open_items.append((item, remaining))
+            total_due += remaining
+            if item.due_date < today:
+                overdue += remaining
+    situation.open_items = [(item, float(remaining)) for item, remaining in open_items]
+    situation.unapplied_credit = float(credit)
+    situation.total_due = float(total_due)
+    situation.overdue = float(overdue)
     if situation.open_items:
         situation.oldest_due_date = situation.open_items[0][0].due_date
     return situation
+
+
+def _exact(amount):
+    """A float amount as the decimal it stands for (0.1 is 0.1, not 0.1000000000000000055…)."""
+    return Decimal(str(amount))
 
 
 def _calls_for(delay, age):

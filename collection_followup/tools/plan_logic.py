@@ -88,21 +88,27 @@ class InstalmentStatus:
     amount: float
     paid: float  # the part of this instalment covered by what was paid, in order
     state: str  # "paid", "partial", "due" (not yet late), "late" (in grace), "missed"
+    left: float = 0.0  # what is still to pay of this instalment (amount - paid, exactly)
 
 
-def adherence(instalments, paid_total, today, grace_days=0):
+def adherence(instalments, paid_total, today, grace_days=0, digits=2):
     """What was paid, applied to the instalments in date order.
 
     ``instalments`` is ``[(due_date, amount)]``; ``paid_total`` what the customer paid since the
     plan started. An instalment not fully paid is "due" until its date, "late" during the grace
     days after it, then "missed" (the plan is broken).
+
+    Every amount is taken in integer minor units of a currency with ``digits`` decimals before
+    it is compared: 100.10 paid on 33.36 + 33.36 + 33.38 pays the three instalments in full,
+    whatever binary fraction the floats carry.
     """
     statuses = []
-    left = paid_total
+    left = max(to_units(paid_total, digits), 0)
     for due, amount in sorted(instalments):
-        paid = min(max(left, 0.0), amount)
+        units = to_units(amount, digits)
+        paid = min(left, units)
         left -= paid
-        if paid >= amount:
+        if paid == units:
             state = "paid"
         elif today <= due:
             state = "partial" if paid else "due"
@@ -110,5 +116,13 @@ def adherence(instalments, paid_total, today, grace_days=0):
             state = "late"
         else:
             state = "missed"
-        statuses.append(InstalmentStatus(due, amount, round(paid, 6), state))
+        statuses.append(
+            InstalmentStatus(
+                due,
+                from_units(units, digits),
+                from_units(paid, digits),
+                state,
+                from_units(units - paid, digits),
+            )
+        )
     return statuses
