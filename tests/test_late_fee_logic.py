@@ -15,6 +15,7 @@ from odoo.addons.collection_followup.tools.late_fee_logic import (
     IN_GRACE,
     NOT_OVERDUE,
     NOTHING_DUE,
+    balance_steps,
     compute_fee,
     day_count,
     eu_late_payment,
@@ -22,10 +23,13 @@ from odoo.addons.collection_followup.tools.late_fee_logic import (
     germany_bgb_288,
     interest,
     iran_art_522_indexation,
+    pause_steps,
     round_money,
     russia_art_395,
+    to_minor,
     uk_fixed_sum,
     uk_late_payment,
+    unchecked_from,
     year_fraction,
 )
 
@@ -654,3 +658,141 @@ def test_invalid_rule_parameters():
         year_fraction(datetime(2024, 1, 1, 12, 0), date(2024, 2, 1), "actual/365")
     with pytest.raises(ValueError, match="must not be negative"):
         uk_fixed_sum(-1)
+
+
+# --------------------------------------------------------------------------------------------
+# The day of payment, 30/360 across cuts, money in minor units, indexation in force, freshness
+# --------------------------------------------------------------------------------------------
+
+
+def test_day_of_payment_bears_interest_under_article_395():
+    due, paid = date(2024, 1, 10), date(2024, 2, 9)
+    principal, steps = balance_steps(100000, due, [(paid, 100000)])
+    # paid in full on 9 February: the balance is zero from 10 February only
+    assert (principal, steps) == (D(100000), [(due, D(100000)), (date(2024, 2, 10), D(0))])
+    terms = russia_art_395([(date(2023, 12, 18), 16)], due, paid)
+    fee = compute_fee(principal, due, paid, rates=terms.rates, balances=steps, basis=terms.basis)
+    # 11 January - 9 February 2024 = 21 + 9 = 30 days, the day of payment included (Plenum
+    # no. 7 of 24 March 2016, para. 48): 100,000 * 16 % * 30 / 366 = 480,000 / 366
+    # = 1,311.475409... -> 1,311.48 (without the day of payment: 29 days, 1,267.76)
+    assert fee.amount == D("1311.48")
+    assert [(s.first_day, s.end, s.days, s.year_days) for s in fee.interest.segments] == [
+        (date(2024, 1, 11), date(2024, 2, 9), 30, 366)
+    ]
+
+
+def test_debt_paid_one_day_late_bears_one_day_of_interest():
+    due, paid = date(2024, 5, 31), date(2024, 6, 1)
+    principal, steps = balance_steps(D("2500.00"), due, [(paid, D("2500.00"))])
+    terms = uk_late_payment(BASE_RATES, due, paid, principal)
+    fee = compute_fee(principal, due, paid, fixed=terms.fixed, rates=terms.rates, balances=steps)
+    # 1 June: 2,500 * 12 % (4.00 on 31 December 2023 + 8) * 1 / 365 = 300 / 365 = 0.821917...
+    # + GBP 70 (debt of 1,000 or more) = 70.821917... -> 70.82
+    assert fee.amount == D("70.82")
+    assert fee.interest.segments[0].days == 1
+
+
+def test_payments_by_the_due_date_lower_the_principal_and_later_ones_the_next_day():
+    principal, steps = balance_steps(
+        1000, date(2024, 1, 31), [(date(2024, 1, 20), 250), (date(2024, 2, 15), 400)]
+    )
+    assert principal == D(750)
+    assert steps == [(date(2024, 1, 31), D(750)), (date(2024, 2, 16), D(350))]
+    # a payment leaving less than half a cent open closes the item
+    _principal, steps = balance_steps(
+        D("100.10"), date(2024, 1, 31), [(date(2024, 2, 1), D("100.099"))]
+    )
+    assert steps[-1] == (date(2024, 2, 2), D(0))
+
+
+def test_pauses_zero_the_balance_for_their_days():
+    steps = [(date(2024, 1, 31), D(1000)), (date(2024, 3, 1), D(600))]
+    paused = pause_steps(steps, [(date(2024, 2, 10), date(2024, 2, 21))])
+    assert paused == [
+        (date(2024, 1, 31), D(1000)),
+        (date(2024, 2, 10), D(0)),
+        (date(2024, 2, 21), D(1000)),
+        (date(2024, 3, 1), D(600)),
+    ]
+
+
+def test_30_360_segments_add_up_when_a_rate_row_repeats_the_rate():
+    start, end = date(2024, 1, 15), date(2024, 2, 15)
+    repeated = [(date(2024, 1, 1), D("3.62")), (date(2024, 2, 1), D("3.62"))]
+    result = interest([(start, 3600)], repeated, start, end, "30/360")
+    # a row repeating the rate does not cut the period: 15 January - 15 February is 30 days
+    # of 30/360, 3,600 * 3.62 % * 30 / 360 = 10.86 (split at the row, 16 + 15 = 31 days
+    # would give 11.222)
+    assert [(s.days, s.rate) for s in result.segments] == [(30, D("3.62"))]
+    assert result.total == D("10.86")
+    changed = [(date(2024, 1, 1), D(6)), (date(2024, 2, 1), D(12))]
+    result = interest([(start, 3600)], changed, start, end, "30/360")
+    # a real change splits it, and the lines still add up to 30 days: 16 days to 31 January
+    # (D2 = 31 kept, D1 = 15), then 30 - 16 = 14 days;
+    # 3,600 * 6 % * 16 / 360 = 9.60, 3,600 * 12 % * 14 / 360 = 16.80 -> 26.40
+    assert [s.days for s in result.segments] == [16, 14]
+    assert result.total == D("26.40")
+    assert day_count(start, end, "30/360") == 30
+
+
+def test_repeated_rate_rows_give_one_line_on_every_basis():
+    start, end = date(2024, 5, 31), date(2024, 8, 29)
+    rows = [(date(2024, 1, 1), D(12)), (date(2024, 7, 1), D(12))]
+    result = interest([(start, 1000)], rows, start, end, "actual/365")
+    # 90 days at 12 %: 1,000 * 12 % * 90 / 365 = 29.589041... -> 29.59
+    assert [(s.first_day, s.end, s.days) for s in result.segments] == [
+        (date(2024, 6, 1), date(2024, 8, 29), 90)
+    ]
+    assert result.total == D("29.59")
+
+
+def test_money_is_compared_in_minor_units():
+    assert to_minor(D("999.995")) == 100000
+    assert to_minor(D("0.004")) == 0
+    assert to_minor(D("-0.006")) == -1
+    assert to_minor(1500, 0) == 1500
+    # a debt converted from euros at a floating-point rate: 999.9999999999999 is GBP 1,000.00
+    assert uk_fixed_sum(999.9999999999999) == D(70)
+    # a subtotal of 14.996 is 15.00: not "raised to the minimum"
+    fee = compute_fee(D("1499.6"), DUE, LATE, percent=1, minimum=15)
+    assert (fee.amount, fee.limit) == (D("15.00"), None)
+    # a sub-cent principal is nothing due
+    assert compute_fee(D("0.004"), DUE, LATE, fixed=10).status == NOTHING_DUE
+
+
+def test_iranian_index_in_force_on_each_date():
+    # rows entered from the first day of each Solar Hijri month (Esfand 1402, Farvardin and
+    # Ordibehesht 1403), test values
+    rows = [
+        (date(2024, 2, 20), D(400)),  # 1 Esfand 1402
+        (date(2024, 3, 20), D(410)),  # 1 Farvardin 1403
+        (date(2024, 4, 20), D(422)),  # 1 Ordibehesht 1403
+    ]
+    result = iran_art_522_indexation(100000000, date(2024, 3, 5), date(2024, 4, 10), rows)
+    # 5 March 2024 is in Esfand (400), 10 April 2024 in Farvardin (410):
+    # 100,000,000 * 410 / 400 - 100,000,000 = 2,500,000
+    assert result.amount == D("2500000")
+    assert (result.due_period, result.paid_period) == (date(2024, 2, 20), date(2024, 3, 20))
+    # the same rows keyed by Gregorian month give March -> 410 and April -> 422:
+    # 100,000,000 * 422 / 410 - 100,000,000 = 2,926,829.27 -> 2,926,829 (the defect)
+    by_month = {(day.year, day.month): value for day, value in rows}
+    wrong = iran_art_522_indexation(100000000, date(2024, 3, 5), date(2024, 4, 10), by_month)
+    assert wrong.amount == D("2926829")
+    with pytest.raises(ValueError, match="no price index in force on 2024-02-19"):
+        iran_art_522_indexation(100, date(2024, 2, 19), date(2024, 4, 10), rows)
+
+
+def test_unchecked_reference_rates():
+    ecb = [(date(2023, 9, 20), D("4.50")), (date(2024, 6, 12), D("4.25"))]
+    terms = eu_late_payment(ecb, date(2024, 5, 31), date(2024, 8, 30))
+    # the rate of 1 January 2024 is checked, the one read on 1 July 2024 is not
+    assert terms.unchecked_from(date(2024, 8, 30), date(2024, 6, 30)) == date(2024, 7, 1)
+    assert terms.unchecked_from(date(2024, 8, 30), date(2024, 7, 1)) is None
+    uk = uk_late_payment(BASE_RATES, date(2024, 5, 31), date(2024, 12, 31), 500)
+    # the UK rate is read once, on 31 December 2023: checked then, fixed for the whole delay
+    assert uk.unchecked_from(date(2024, 12, 31), date(2024, 1, 31)) is None
+    ru = russia_art_395([(date(2023, 12, 18), 16)], date(2024, 1, 10), date(2024, 2, 9))
+    # the key rate of each day: checked until 31 January, unchecked from 1 February
+    assert ru.unchecked_from(date(2024, 2, 9), date(2024, 1, 31)) == date(2024, 2, 1)
+    assert ru.unchecked_from(date(2024, 2, 9), date(2024, 2, 9)) is None
+    assert unchecked_from(date(2024, 1, 10), date(2024, 2, 9), None) == date(2024, 1, 11)

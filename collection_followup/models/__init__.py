@@ -15,8 +15,10 @@ from . import collection_promise
 from . import collection_dispute
 from . import ir_module_module
 from . import collection_reference_rate
+from . import collection_reference_regime
 from . import collection_late_fee_rule
 from . import collection_late_fee
+from . import collection_late_fee_ledger
 from . import collection_discount_rule
 from . import collection_discount_tier
 from . import account_payment_term

@@ -48,7 +48,7 @@ class AccountMove(models.Model):
     collection_late_fee_charged = fields.Monetary(
         compute="_compute_collection_late_fees",
         string="Late Fees Charged",
-        help="Late fees booked on this invoice and not waived.",
+        help="Late fees posted on this invoice (not those waived or waiting for review).",
     )
     collection_late_fee_preview = fields.Monetary(
         compute="_compute_collection_late_fees",
@@ -97,9 +97,11 @@ class AccountMove(models.Model):
     def _compute_collection_late_fees(self):
         previews = self._collection_late_fee_preview()
         for move in self:
-            move.collection_late_fee_charged = sum(
-                move.collection_late_fee_ids.filtered(lambda f: f.state != "waived").mapped(
-                    "amount"
+            move.collection_late_fee_charged = move.currency_id.round(
+                sum(
+                    move.collection_late_fee_ids.filtered(lambda f: f.state == "posted").mapped(
+                        "amount"
+                    )
                 )
             )
             move.collection_late_fee_preview = previews.get(move.id, {}).get("amount", 0.0)
@@ -232,46 +234,54 @@ class AccountMove(models.Model):
 
     def _collection_late_fee_preview(self, on_date=None):
         """What the late fee rules would add to each late invoice of ``self`` if it were paid
-        on ``on_date`` (today by default), on top of what was already charged or waived.
+        on ``on_date`` (today by default), on top of the fees already booked (posted, waived,
+        or waiting in draft for review). Interest counts ``on_date`` itself, as the day of
+        payment does once the payment is registered, so the preview is what is booked.
 
         The rules are those of the customer's policy: its monthly rule, and the rules of the
         levels the invoice's oldest item has reached. Returns ``{invoice id: {"amount": float in
-        the invoice's currency, "currency": res.currency, "texts": [explanation lines]}}`` for
-        the invoices that would owe something; nothing is booked.
+        the invoice's currency, "currency": res.currency, "texts": [explanation lines],
+        "provisional": [sentences saying a rate is provisional]}}`` for the invoices that would
+        owe something; nothing is booked.
         """
         on_date = on_date or fields.Date.context_today(self)
         Rule = self.env["collection.late.fee.rule"]
         previews = {}
         invoices = self.filtered(
-            lambda m: m.move_type == "out_invoice" and m.state == "posted" and m.amount_residual
+            lambda m: m.move_type == "out_invoice"
+            and m.state == "posted"
+            and not m.currency_id.is_zero(m.amount_residual)
         )
         for invoice in invoices:
             oldest = invoice._collection_oldest_open_due_date()
             if oldest >= on_date:
                 continue
             company = invoice.company_id
+            currency = invoice.currency_id
             partner = invoice.commercial_partner_id.with_company(company)
             policy = partner.sudo().collection_policy_id or company.sudo().collection_policy_id
             rules = Rule._policy_rules(policy, (on_date - oldest).days)
             if not rules or Rule._exempt_reason(invoice):
                 continue
-            amount, texts = 0.0, []
+            amount, texts, provisional = 0.0, [], []
+            booked = invoice.sudo().collection_late_fee_ids
             for rule in rules.sudo():
-                total, rule_texts = rule._invoice_figures(invoice, on_date)
-                charged = sum(
-                    invoice.sudo()
-                    .collection_late_fee_ids.filtered(lambda f, r=rule: f.rule_id == r)
-                    .mapped("amount")
+                figures = rule._invoice_figures(invoice, on_date)
+                charged = currency.round(
+                    sum(booked.filtered(lambda f, r=rule: f.rule_id == r).mapped("amount"))
                 )
-                due = invoice.currency_id.round(float(total) - charged)
-                if invoice.currency_id.compare_amounts(due, 0) > 0:
+                due = currency.round(float(figures.total) - charged)
+                if currency.compare_amounts(due, 0) > 0:
                     amount += due
-                    texts += [rule.name, *rule_texts]
-            if amount:
+                    texts += [rule.name, *figures.texts]
+                    if figures.provisional:
+                        provisional.append(figures.provisional)
+            if currency.compare_amounts(amount, 0) > 0:
                 previews[invoice.id] = {
-                    "amount": invoice.currency_id.round(amount),
-                    "currency": invoice.currency_id,
+                    "amount": currency.round(amount),
+                    "currency": currency,
                     "texts": texts,
+                    "provisional": provisional,
                 }
         return previews
 
@@ -290,6 +300,52 @@ class AccountMove(models.Model):
         for rule in rules.with_context(lang=self.env.lang):
             terms.append(self.env._("Late payment: %(terms)s.", terms=rule._terms_text()))
         return terms
+
+    def unlink(self):
+        """A fee document is not deleted while its fee counts: the fee would be lost, neither
+        billed again nor waived. A collections manager waives it (with a reason) instead.
+        Checked before Odoo deletes the journal items (an ``ondelete`` check would come after)."""
+        self._collection_check_fee_documents()
+        return super().unlink()
+
+    def write(self, vals):
+        if vals.get("state") == "cancel" and not self.env.context.get("collection_fee_waive"):
+            self._collection_check_fee_documents()
+        result = super().write(vals)
+        if "state" in vals:
+            self._collection_fee_documents()._sync_state()
+        return result
+
+    def _reverse_moves(self, default_values_list=None, cancel=False):
+        if not self.env.context.get("collection_fee_waive"):
+            self._collection_check_fee_documents()
+        return super()._reverse_moves(default_values_list=default_values_list, cancel=cancel)
+
+    def _collection_fee_documents(self):
+        """The late fees (not waived) that ``self`` books. Read as superuser: the check holds
+        for a billing clerk who cannot read late fees."""
+        documents = self.filtered("collection_late_fee_origin_id")
+        if not documents:
+            return self.env["collection.late.fee"]
+        return (
+            self.env["collection.late.fee"]
+            .sudo()
+            .search([("fee_move_id", "in", documents.ids), ("state", "!=", "waived")])
+        )
+
+    def _collection_check_fee_documents(self):
+        fees = self._collection_fee_documents()
+        if fees:
+            raise UserError(
+                self.env._(
+                    "%(document)s books the late fee of %(invoice)s: it cannot be deleted, "
+                    "cancelled or reversed while the fee counts. A collections manager waives "
+                    "the fee (Late Fees, Waive), with a reason; the waiver cancels or reverses "
+                    "the document.",
+                    document=fees[0].fee_move_id.display_name,
+                    invoice=fees[0].move_id.display_name,
+                )
+            )
 
     def _post(self, soft=True):
         for move in self.filtered(

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class AccountMoveLine(models.Model):
@@ -39,6 +39,13 @@ class AccountMoveLine(models.Model):
                         self.env._("Credit hold lifted: the overdue items are paid.")
                     )
         return result
+
+    @api.model
+    def _reconcile_plan(self, reconciliation_plan):
+        """EXTENDS account: with a late fee rule whose partial payments settle fees and
+        interest first, a payment of a late invoice settles its fee documents before it."""
+        plan = self.env["collection.late.fee"]._legal_order_plan(reconciliation_plan)
+        return super()._reconcile_plan(plan)
 
     def _get_installments_data(
         self, payment_currency=None, payment_date=None, next_payment_date=None

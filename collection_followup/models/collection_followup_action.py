@@ -358,7 +358,8 @@ class CollectionFollowupAction(models.Model):
             return {
                 "state": "skipped",
                 "error": self.env._(
-                    "No late fee to charge: already charged today, in grace, or exempt."
+                    "No late fee to charge: already charged today, in grace, exempt, or being "
+                    "charged by another process at the same moment."
                 ),
             }
         fees.action_id = self

@@ -1,10 +1,17 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 
 class CollectionLateFee(models.Model):
     """One charge of a late fee rule on one invoice for one period, and the document that
-    books it (a debit note on the invoice or a separate fee invoice)."""
+    books it (a debit note on the invoice or a separate fee invoice).
+
+    The fee follows its document: *To Post* while the document is a draft, *Posted* once it is
+    posted. Only posted and waived fees count as charged; a fee in draft stops the rule from
+    charging the invoice again until it is posted or waived. The document cannot be deleted,
+    cancelled or reversed while the fee counts: a collections manager waives the fee, with a
+    reason, and the waiver cancels or reverses it."""
 
     _name = "collection.late.fee"
     _description = "Late Fee Charge"
@@ -52,6 +59,18 @@ class CollectionLateFee(models.Model):
     waived_by_id = fields.Many2one("res.users", readonly=True)
     waived_date = fields.Date(readonly=True)
     credit_note_id = fields.Many2one("account.move", readonly=True, copy=False)
+    includes_fixed = fields.Boolean(
+        string="Includes the Fixed Fee",
+        readonly=True,
+        help="This charge books the rule's fixed fee of the invoice: at most one charge per "
+        "rule and invoice does (enforced by the database).",
+    )
+    provisional = fields.Boolean(
+        string="Provisional Rate",
+        readonly=True,
+        help="Computed with a reference rate for days after the series was last checked: see "
+        "the explanation, and add the central bank's new decisions.",
+    )
     action_id = fields.Many2one(
         "collection.followup.action",
         string="Follow-up Action",
@@ -67,6 +86,16 @@ class CollectionLateFee(models.Model):
             "A late fee rule charges an invoice once per period.",
         ),
     ]
+
+    def init(self):
+        # "Once per late invoice": whoever charges and for whatever period, a rule's fixed fee
+        # is booked by one charge of the invoice at most.
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS collection_late_fee_fixed_once"
+                " ON collection_late_fee (rule_id, move_id) WHERE includes_fixed"
+            )
+        )
 
     @api.depends("move_id", "rule_id")
     def _compute_display_name(self):
@@ -89,9 +118,10 @@ class CollectionLateFee(models.Model):
         }
 
     def action_post(self):
+        """Post the draft documents, with the user's own accounting rights."""
         for fee in self.filtered(lambda f: f.state == "draft"):
             if fee.fee_move_id.state == "draft":
-                fee.fee_move_id.action_post()
+                fee.fee_move_id.with_env(self.env).action_post()
         self._sync_state()
 
     def _check_can_waive(self):
@@ -107,7 +137,8 @@ class CollectionLateFee(models.Model):
         if not (reason or "").strip():
             raise UserError(self.env._("Say why the late fee is waived."))
         for fee in self:
-            document = fee.fee_move_id
+            # The waiver is the one way a fee document is cancelled or reversed.
+            document = fee.fee_move_id.with_context(collection_fee_waive=True)
             credit_note = self.env["account.move"]
             if document.state == "draft":
                 document.button_cancel()
@@ -146,8 +177,11 @@ class CollectionLateFee(models.Model):
             )
 
     def _sync_state(self):
-        for fee in self.filtered(lambda f: f.state != "waived"):
-            fee.state = "posted" if fee.fee_move_id.state == "posted" else "draft"
+        """The fee follows its document (the engine's bookkeeping, whoever posts it)."""
+        for fee in self.sudo().filtered(lambda f: f.state != "waived"):
+            state = "posted" if fee.fee_move_id.state == "posted" else "draft"
+            if fee.state != state:
+                fee.state = state
 
     def _prepare_document_vals(self):
         self.ensure_one()
@@ -202,3 +236,73 @@ class CollectionLateFee(models.Model):
                 )
             )
         self._sync_state()
+
+    # ------------------------------------------------------------------
+    # Partial payments: fees and interest first (the rule's "Partial Payments")
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _legal_order_plan(self, reconciliation_plan):
+        """``reconciliation_plan`` (account.move.line._reconcile_plan) rewritten so that a
+        payment matched with a late invoice first settles the open fee documents booked on that
+        invoice by rules whose *Partial Payments* is *Fees and interest first*, then the
+        invoice: the order of BGB § 367(1) (costs, interest, principal) and of the Russian
+        Civil Code art. 319. A fee document holds the costs and the interest of a charge and is
+        settled as a whole, oldest first; neither bears interest, so the order between them
+        does not change any figure. Credit notes, factoring and other entries keep Odoo's
+        matching: only a payment (or a bank statement line) is a partial payment of the debt.
+        """
+        return [
+            self._legal_order_item(item)
+            if isinstance(item, models.BaseModel) and item._name == "account.move.line"
+            else item
+            for item in reconciliation_plan
+        ]
+
+    @api.model
+    def _legal_order_item(self, amls):
+        receivables = amls.filtered(
+            lambda line: line.account_type == "asset_receivable" and not line.reconciled
+        )
+        payments = receivables.filtered(
+            lambda line: line.company_currency_id.compare_amounts(line.balance, 0) < 0
+            and (line.move_id.origin_payment_id or line.move_id.statement_line_id)
+        )
+        invoice_lines = receivables.filtered(
+            lambda line: line.company_currency_id.compare_amounts(line.balance, 0) > 0
+            and line.move_id.move_type == "out_invoice"
+            and not line.move_id.collection_late_fee_origin_id
+        )
+        if not payments or not invoice_lines:
+            return amls
+        # The engine's bookkeeping: whoever registers the payment (a billing clerk), the rule
+        # of the fees decides the order.
+        fees = self.sudo().search(
+            [
+                ("move_id", "in", invoice_lines.move_id.ids),
+                ("state", "=", "posted"),
+                ("rule_id.payment_order", "=", "legal"),
+            ]
+        )
+        fee_lines = fees.fee_move_id.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+            and not line.reconciled
+            and line.parent_state == "posted"
+            and line.company_currency_id.compare_amounts(line.balance, 0) > 0
+        )
+        fee_lines = self.env["account.move.line"].browse(fee_lines.ids) - amls
+        if not fee_lines:
+            return amls
+        plan = []
+        fees_by_invoice = fee_lines.grouped(lambda line: line.move_id.collection_late_fee_origin_id)
+        for invoice, lines in invoice_lines.grouped("move_id").items():
+            own_fees = fees_by_invoice.get(invoice, fee_lines.browse()).filtered(
+                lambda line, first=lines[0]: line.account_id == first.account_id
+                and line.currency_id == first.currency_id
+            )
+            if own_fees:
+                plan.append(payments | own_fees.sorted(lambda line: (line.date, line.id)))
+            plan.append(payments | lines)
+        used = self.env["account.move.line"].union(*plan)
+        plan.append(amls | used)
+        return [plan]

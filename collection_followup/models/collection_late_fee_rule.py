@@ -1,19 +1,48 @@
 import logging
-from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
 
-from ..const import INDEX_REGIMES, REGIMES
+from ..const import INDEX_REGIMES, PLAN_ACTIVE_STATES, REGIMES
 from ..tools import late_fee_logic as logic
 from .collection_discount_rule import format_percent
+from .collection_late_fee_ledger import ConcurrentChargeError
 
 _logger = logging.getLogger(__name__)
 
-# preset -> (reference regime it reads, label of the law)
+
+class ItemFigures(NamedTuple):
+    """What one receivable item owes under a rule (see ``_item_figures``)."""
+
+    amount: Decimal
+    texts: list
+    fixed: Decimal
+    unchecked: tuple | None  # (regime, first day whose reference value is not checked)
+
+
+class InvoiceFigures(NamedTuple):
+    """What an invoice owes under a rule (see ``_invoice_figures``)."""
+
+    total: Decimal
+    texts: list
+    fixed: Decimal
+    provisional: str | None  # the sentence saying the rate is provisional
+
+
+class ChargeOutcome(NamedTuple):
+    """What charging a rule on one invoice did (see ``_charge_invoice``): ``outcome`` is
+    ``charged``, ``nothing``, ``exempt``, ``review``, ``busy`` or ``error``."""
+
+    fees: models.BaseModel
+    outcome: str
+    note: str
+    ledger: models.BaseModel | None = None
+
+
+# preset -> reference regime it reads
 PRESETS = {
     "eu": "ecb_mro",
     "uk": "boe_base",
@@ -134,8 +163,41 @@ class CollectionLateFeeRule(models.Model):
         default=True,
         help="Post the fee documents at once; otherwise they wait in draft for review.",
     )
+    payment_order = fields.Selection(
+        [("odoo", "Odoo's Matching"), ("legal", "Fees and Interest First")],
+        string="Partial Payments",
+        default="odoo",
+        required=True,
+        help="Odoo's matching: a payment registered on the late invoice settles the invoice. "
+        "Fees and interest first: it first settles the fee documents this rule booked on that "
+        "invoice (costs and interest), then the invoice, in the order of BGB § 367 and of the "
+        "Russian Civil Code art. 319; the principal left open keeps bearing interest.",
+    )
+    plan_days = fields.Selection(
+        [
+            ("from_missed", "From the Missed Instalment"),
+            ("all", "All Days of the Plan"),
+            ("none", "None"),
+        ],
+        string="Interest for a Broken Plan",
+        default="from_missed",
+        required=True,
+        help="The days a payment plan that pauses fees was in force bear no interest. When the "
+        "plan breaks: from the missed instalment, interest is charged from the day after the "
+        "due date of the instalment that was missed; all days: the plan's days bear interest "
+        "as if there had been no plan; none: interest resumes the day after the plan broke.",
+    )
+    checked_until = fields.Date(
+        string="Rates Checked Until",
+        compute="_compute_checked_until",
+        help="The reference rates this rule reads were checked against the central bank's "
+        "publication up to this day; fees for later days are provisional.",
+    )
     summary = fields.Char(compute="_compute_summary")
     fee_ids = fields.One2many("collection.late.fee", "rule_id", string="Charges")
+    ledger_ids = fields.One2many(
+        "collection.late.fee.ledger", "rule_id", string="Invoices Examined", readonly=True
+    )
 
     @api.depends(
         "preset",
@@ -152,6 +214,14 @@ class CollectionLateFeeRule(models.Model):
         for rule in self:
             rule.summary = rule._terms_text()
 
+    @api.depends("preset", "interest", "reference_regime")
+    def _compute_checked_until(self):
+        for rule in self:
+            regime = PRESETS.get(rule.preset) or (
+                rule.interest == "reference" and rule.reference_regime
+            )
+            rule.checked_until = regime and rule._checked_until(regime) or False
+
     @api.constrains(
         "preset",
         "fixed_amount",
@@ -166,12 +236,18 @@ class CollectionLateFeeRule(models.Model):
     )
     def _check_figures(self):
         for rule in self:
-            amounts = (rule.fixed_amount, rule.percent, rule.minimum, rule.maximum)
-            if any(value < 0 for value in (*amounts, rule.cap_percent, rule.grace_days)):
+            currency = rule.currency_id
+            amounts = (rule.fixed_amount, rule.minimum, rule.maximum)
+            if any(currency.compare_amounts(value, 0) < 0 for value in amounts) or any(
+                value < 0 for value in (rule.percent, rule.cap_percent, rule.grace_days)
+            ):
                 raise ValidationError(
                     self.env._("Rule “%(rule)s”: fees and days cannot be negative.", rule=rule.name)
                 )
-            if rule.maximum and rule.minimum > rule.maximum:
+            if (
+                not currency.is_zero(rule.maximum)
+                and currency.compare_amounts(rule.minimum, rule.maximum) > 0
+            ):
                 raise ValidationError(
                     self.env._("Rule “%(rule)s”: the minimum is above the maximum.", rule=rule.name)
                 )
@@ -185,7 +261,7 @@ class CollectionLateFeeRule(models.Model):
                 raise ValidationError(
                     self.env._("Rule “%(rule)s”: choose the reference rate.", rule=rule.name)
                 )
-            if not (rule.fixed_amount or rule.percent or rule.interest != "none"):
+            if currency.is_zero(rule.fixed_amount) and not rule.percent and rule.interest == "none":
                 raise ValidationError(
                     self.env._(
                         "Rule “%(rule)s” charges nothing: set a fixed fee, a percentage or "
@@ -312,61 +388,83 @@ class CollectionLateFeeRule(models.Model):
         return terms, fixed
 
     @api.model
+    def _item_payments(self, line, on_date):
+        """``[(day, amount)]`` paid or credited on receivable ``line`` up to ``on_date``, in its
+        currency: what reached the line (with the fees-first order of :attr:`payment_order`, a
+        payment that settled fee documents first reaches the invoice only for the rest)."""
+        return [
+            (partial.max_date, Decimal(str(partial.debit_amount_currency)))
+            for partial in line.matched_credit_ids
+            if partial.max_date <= on_date
+        ]
+
+    @api.model
     def _balance_steps(self, line, on_date, pauses=()):
         """What was open of receivable ``line`` over time, in its currency, counted as zero
         during ``pauses`` (see :meth:`_pauses`).
 
         Returns ``(principal, steps)``: the amount that became overdue on the due date (the
         item less what was paid or credited by then) and ``[(date, balance)]`` from the due
-        date on, one step per day payments or credits reduced it, up to ``on_date``.
+        date on. A payment lowers the balance from the day after it: the day of payment bears
+        interest (:func:`..tools.late_fee_logic.balance_steps`).
         """
         due_date = line.date_maturity or line.date
-        paid = defaultdict(Decimal)
-        for partial in line.matched_credit_ids:
-            if partial.max_date <= on_date:
-                paid[max(partial.max_date, due_date)] += Decimal(str(partial.debit_amount_currency))
-        balance = Decimal(str(line.amount_currency)) - paid.pop(due_date, Decimal(0))
-        principal = balance
-        steps = [(due_date, balance)]
-        for day in sorted(paid):
-            balance -= paid[day]
-            steps.append((day, max(balance, Decimal(0))))
-        return principal, self._pause_steps(steps, pauses)
+        principal, steps = logic.balance_steps(
+            Decimal(str(line.amount_currency)),
+            due_date,
+            self._item_payments(line, on_date),
+            line.move_id.currency_id.decimal_places,
+        )
+        return principal, logic.pause_steps(steps, [(start, end) for start, end, _why in pauses])
 
-    @api.model
     def _pauses(self, invoice, on_date):
-        """``[(first day, day it ends)]`` when ``invoice`` bore no interest: the days it was
-        disputed, from the day the dispute was opened to the day it was resolved included."""
+        """``[(first day, day it ends, reason)]`` when ``invoice`` bore no interest, the end
+        excluded:
+
+        - ``disputed``: from the day a dispute was opened to the day it was resolved included;
+        - ``plan``: the days a payment plan that pauses fees was in force, from its acceptance.
+          A plan completed or cancelled keeps its days free. A broken plan keeps them free up
+          to the due date of the instalment that was missed (``plan_days`` "from the missed
+          instalment", the default), or up to the day it broke ("none"), or not at all ("all":
+          the plan's days bear interest as if there had been no plan).
+        """
+        self.ensure_one()
+        one_day = timedelta(days=1)
         pauses = []
+        # The engine's bookkeeping: a collector or the portal may compute what a dispute saves.
         for dispute in self.env["collection.dispute"].sudo().search([("move_id", "=", invoice.id)]):
             start = dispute.date
-            end = (dispute.resolved_date or on_date) + timedelta(days=1)
+            end = (dispute.resolved_date or on_date) + one_day
             if start <= on_date:
-                pauses.append((start, end))
+                pauses.append((start, end, "disputed"))
+        for plan in invoice.sudo().collection_payment_plan_ids:
+            if not (plan.pause_fees and plan.accepted_date) or plan.accepted_date > on_date:
+                continue
+            if plan.state in PLAN_ACTIVE_STATES:
+                last = on_date
+            elif plan.state == "broken":
+                if self.plan_days == "all":
+                    continue
+                if self.plan_days == "from_missed":
+                    last = plan.broken_due_date or plan.end_date or on_date
+                else:
+                    last = plan.end_date or on_date
+            elif plan.state in ("completed", "cancel"):
+                last = plan.end_date or on_date
+            else:
+                continue
+            if last >= plan.accepted_date:
+                pauses.append((plan.accepted_date, last + one_day, "plan"))
         return pauses
-
-    @staticmethod
-    def _pause_steps(steps, pauses):
-        """The balance ``steps`` with a zero balance during each of ``pauses``."""
-        if not pauses:
-            return steps
-
-        def value(day):
-            if any(start <= day < end for start, end in pauses):
-                return Decimal(0)
-            return [amount for date_from, amount in steps if date_from <= day][-1]
-
-        first = steps[0][0]
-        days = {day for day, _amount in steps}
-        days |= {day for pause in pauses for day in pause if day > first}
-        return [(day, value(day)) for day in sorted(days)]
 
     def _item_figures(self, line, on_date, with_fixed, pauses=()):
         """What one receivable line (an instalment) owes under the rule on ``on_date``.
 
-        Returns ``(amount, texts)``: the fee as a Decimal rounded to the invoice's currency, and
-        the lines that explain it. ``with_fixed``: this item carries the invoice's fixed fee.
-        Raises UserError when the rule cannot be computed (a reference rate missing...).
+        Returns an :class:`ItemFigures`: the fee as a Decimal rounded to the invoice's
+        currency, the lines that explain it, the fixed part in it, and the first day whose
+        reference rate is not checked (None when all are). ``with_fixed``: this item carries
+        the invoice's fixed fee. Raises UserError when the rule cannot be computed (a reference
+        rate missing...).
         """
         try:
             return self._compute_item(line, on_date, with_fixed, pauses)
@@ -385,12 +483,16 @@ class CollectionLateFeeRule(models.Model):
         currency = invoice.currency_id
         digits = currency.decimal_places
         due_date = line.date_maturity or line.date
-        principal, steps = self._balance_steps(line, on_date, pauses)
-        if principal <= 0 or on_date <= due_date:
-            return Decimal(0), []
+        nothing = ItemFigures(Decimal(0), [], Decimal(0), None)
         if self.preset == "ir":
-            return self._indexation_figures(line, due_date, on_date, principal, steps)
-        rates = basis = None
+            # Indexation compensates the fall in value of money, disputed or not: no pause.
+            return self._indexation_figures(line, due_date, on_date) or nothing
+        principal, steps = self._balance_steps(line, on_date, pauses)
+        if not logic.to_minor(principal, digits) or on_date <= due_date:
+            return nothing
+        interest_end = self._interest_end(steps, on_date)
+        rates = basis = regime = None
+        unchecked = None
         fixed = Decimal(0)
         percent = 0
         if self.preset == "custom":
@@ -400,12 +502,20 @@ class CollectionLateFeeRule(models.Model):
             if self.interest == "fixed":
                 rates = [(due_date, self.annual_rate)]
             elif self.interest == "reference":
-                history = self._history(self.reference_regime)
+                regime = self.reference_regime
+                history = self._history(regime)
                 margin = Decimal(str(self.margin))
                 rates = [(day, Decimal(str(value)) + margin) for day, value in history]
+                unchecked = logic.unchecked_from(
+                    due_date, interest_end, self._checked_until(regime)
+                )
         else:
+            regime = PRESETS[self.preset]
             terms, fixed = self._statutory_terms(due_date, on_date, principal, invoice)
             rates, basis = terms.rates or None, terms.basis
+            unchecked = terms.unchecked_from(interest_end, self._checked_until(regime))
+            if unchecked and unchecked > interest_end:
+                unchecked = None
         if rates is not None and not rates:
             rates = None
         result = logic.compute_fee(
@@ -424,43 +534,74 @@ class CollectionLateFeeRule(models.Model):
             digits=digits,
         )
         if result.status != logic.CHARGED:
-            return Decimal(0), []
-        return result.amount, self._explain(line, principal, result, pauses)
+            return nothing
+        return ItemFigures(
+            result.amount,
+            self._explain(line, principal, result, pauses),
+            result.fixed,
+            (regime, unchecked) if unchecked else None,
+        )
 
-    def _indexation_figures(self, line, due_date, on_date, principal, steps):
+    @staticmethod
+    def _interest_end(steps, on_date):
+        """The last day of (due date, ``on_date``] on which something was still owed."""
+        last_day, last_balance = steps[-1]
+        if not last_balance and last_day <= on_date:
+            return last_day - timedelta(days=1)
+        return on_date
+
+    def _checked_until(self, regime):
+        return self.env["collection.reference.regime"]._checked_until(regime)
+
+    def _indexation_figures(self, line, due_date, on_date):
         """Iran art. 522: each part of the debt indexed from the due date to the day it was
-        paid, what is still open to ``on_date``."""
-        index = {logic.month_key(day): value for day, value in self._history(PRESETS[self.preset])}
-        currency = line.move_id.currency_id
+        paid, what is still open to ``on_date``, with the index row in force on each of those
+        days (the rows start on the first day of each Solar Hijri month)."""
+        invoice = line.move_id
+        currency = invoice.currency_id
+        digits = currency.decimal_places
+        payments = self._item_payments(line, on_date)
+        principal = Decimal(str(line.amount_currency))
+        parts = []
+        for day, amount in sorted(payments):
+            if day <= due_date:
+                principal -= amount
+            else:
+                parts.append((amount, day))
+        open_amount = principal - sum((amount for amount, _day in parts), Decimal(0))
+        if logic.to_minor(open_amount, digits) > 0 and on_date > due_date:
+            parts.append((open_amount, on_date))
+        if logic.to_minor(principal, digits) <= 0 or on_date <= due_date:
+            return None
+        index = self._history(PRESETS[self.preset])
         exact = Decimal(0)
         texts = []
-        previous = principal
-        parts = []
-        for day, balance in steps[1:]:
-            parts.append((previous - balance, day))
-            previous = balance
-        if previous > 0:
-            parts.append((previous, on_date))
         for amount, day in parts:
-            if amount <= 0:
+            if logic.to_minor(amount, digits) <= 0:
                 continue
-            result = logic.iran_art_522_indexation(
-                amount, due_date, day, index, digits=currency.decimal_places
-            )
+            result = logic.iran_art_522_indexation(amount, due_date, day, index, digits=digits)
             exact += result.exact
             texts.append(
                 self.env._(
-                    "%(amount)s indexed from %(due)s to %(day)s: index %(index_due)s → "
-                    "%(index_paid)s = %(fee)s",
+                    "%(amount)s indexed from %(due)s to %(day)s: index %(index_due)s (from "
+                    "%(due_row)s) → %(index_paid)s (from %(paid_row)s) = %(fee)s",
                     amount=self._money(amount, currency),
                     due=self._date(due_date),
                     day=self._date(day),
                     index_due=format_percent(self.env, result.index_due),
+                    due_row=self._date(result.due_period),
                     index_paid=format_percent(self.env, result.index_paid),
+                    paid_row=self._date(result.paid_period),
                     fee=self._money(result.exact, currency),
                 )
             )
-        return logic.round_money(exact, currency.decimal_places), texts
+        if not texts:
+            return None
+        checked = self._checked_until(PRESETS[self.preset])
+        reads = [due_date] + [day for _amount, day in parts]
+        unread = [day for day in reads if checked is None or day > checked]
+        unchecked = (PRESETS[self.preset], min(unread)) if unread else None
+        return ItemFigures(logic.round_money(exact, digits), texts, Decimal(0), unchecked)
 
     def _money(self, amount, currency):
         return tools.format_amount(self.env, float(amount), currency)
@@ -508,15 +649,17 @@ class CollectionLateFeeRule(models.Model):
                 )
             )
         on_date = due_date + timedelta(days=result.days_late)
-        for start, end in pauses if result.interest else ():
+        reasons = {"disputed": _("disputed"), "plan": _("payment plan")}
+        for start, end, why in pauses if result.interest else ():
             first = max(start, due_date + timedelta(days=1))
             last = min(end - timedelta(days=1), on_date)
             if first <= last:
                 texts.append(
                     _(
-                        "%(first)s – %(last)s: no interest (disputed)",
+                        "%(first)s – %(last)s: no interest (%(reason)s)",
                         first=self._date(first),
                         last=self._date(last),
+                        reason=reasons[why],
                     )
                 )
         limits = {
@@ -540,25 +683,50 @@ class CollectionLateFeeRule(models.Model):
 
     def _invoice_figures(self, invoice, on_date):
         """Everything ``invoice`` owes under the rule from its due dates to ``on_date``,
-        charged or not: ``(amount as a Decimal, texts)``. The fixed fee goes with the first
-        late item only: it is due once per late invoice."""
+        charged or not, as :class:`InvoiceFigures` (total as a Decimal, explanation lines, the
+        fixed fee in it, and the sentence saying the rate is provisional, or None). The fixed
+        fee goes with the first late item only: it is due once per late invoice."""
         self.ensure_one()
         lines = invoice.line_ids.filtered(
             lambda aml: aml.account_id.account_type == "asset_receivable"
-            and aml.amount_currency > 0
+            and aml.currency_id.compare_amounts(aml.amount_currency, 0) > 0
         ).sorted(lambda aml: (aml.date_maturity or aml.date, aml.id))
-        # Indexation compensates the fall in value of money, disputed or not: no pause.
-        pauses = self._pauses(invoice, on_date) if self.preset != "ir" else []
-        total, texts, fixed_given = Decimal(0), [], False
+        pauses = self._pauses(invoice, on_date)
+        total, texts, fixed, fixed_given, unchecked = Decimal(0), [], Decimal(0), False, []
         for line in lines:
-            amount, item_texts = self._item_figures(
-                line, on_date, with_fixed=not fixed_given, pauses=pauses
-            )
-            if item_texts:
+            item = self._item_figures(line, on_date, with_fixed=not fixed_given, pauses=pauses)
+            if item.texts:
                 fixed_given = True
-            total += amount
-            texts.extend(item_texts)
-        return total, texts
+            total += item.amount
+            fixed += item.fixed
+            texts.extend(item.texts)
+            if item.unchecked:
+                unchecked.append(item.unchecked)
+        provisional = None
+        if unchecked:
+            regime, day = min(unchecked, key=lambda pair: pair[1])
+            provisional = self._provisional_text(regime, day)
+            texts.append(provisional)
+        return InvoiceFigures(total, texts, fixed, provisional)
+
+    def _provisional_text(self, regime, day):
+        """The warning that a figure rests on reference values not checked yet."""
+        Regime = self.env["collection.reference.regime"]
+        checked = self._checked_until(regime)
+        if checked is None:
+            return self.env._(
+                "Provisional: the %(series)s has not been checked against the central bank's "
+                "publication; the values entered are used.",
+                series=Regime._label(regime),
+            )
+        return self.env._(
+            "Provisional: the %(series)s is checked until %(checked)s; from %(day)s the last "
+            "value known is used, and the figure changes if the central bank decided "
+            "otherwise.",
+            series=Regime._label(regime),
+            checked=self._date(checked),
+            day=self._date(day),
+        )
 
     # ------------------------------------------------------------------
     # Charging
@@ -596,57 +764,99 @@ class CollectionLateFeeRule(models.Model):
         return False
 
     def _charge(self, invoices, on_date, period_key):
-        """Charge the rule on ``invoices`` for ``period_key`` (a day or a month).
+        """Charge the rule on ``invoices`` for ``period_key`` (a day or a month); return the
+        new ``collection.late.fee`` records. See :meth:`_charge_invoice`."""
+        self.ensure_one()
+        fees = self.env["collection.late.fee"]
+        for invoice in invoices:
+            fees |= self._charge_invoice(invoice, on_date, period_key).fees
+        return fees
 
-        For each invoice, the fee is what it owes under the rule up to ``on_date`` less what
-        was already charged (or waived) under it; an invoice already charged for the period
-        is skipped. Returns the new ``collection.late.fee`` records.
+    def _charge_invoice(self, invoice, on_date, period_key):
+        """Charge the rule on ``invoice`` for ``period_key``, once whoever charges it.
+
+        The (rule, invoice) ledger row is locked and updated first, in a savepoint: another
+        transaction charging the same rule on the same invoice — a follow-up level, the monthly
+        accrual, a manager approving a fee action — makes this one book nothing (outcome
+        ``busy``) instead of a second fee, and a later charge adds what is left. Then the fee
+        is what the invoice owes under the rule up to ``on_date`` less what was posted or
+        waived under it. Nothing is booked for a period already charged, an exempt invoice, a
+        fee of the rule still waiting in draft for review, or nothing left to charge.
+
+        The fee and its document are booked in the same savepoint: an error leaves neither.
+        Returns a :class:`ChargeOutcome` with the ledger row (empty when busy).
         """
         self.ensure_one()
+        Ledger = self.env["collection.late.fee.ledger"].sudo()  # the engine's bookkeeping
+        try:
+            with self.env.cr.savepoint():
+                ledger = Ledger._lock(self, invoice)
+                outcome = self._charge_locked(invoice, on_date, period_key)
+        except ConcurrentChargeError:
+            _logger.info(
+                "Late fees of %s under %s are being charged by another transaction: left to "
+                "the next charge.",
+                invoice.name,
+                self.name,
+            )
+            return ChargeOutcome(
+                self.env["collection.late.fee"],
+                "busy",
+                self.env._(
+                    "The late fees of %(invoice)s were being charged by another process at the "
+                    "same moment: nothing was booked twice, and the next charge adds what is "
+                    "left.",
+                    invoice=invoice.name,
+                ),
+                Ledger,
+            )
+        return outcome._replace(ledger=ledger)
+
+    def _charge_locked(self, invoice, on_date, period_key):
+        """:meth:`_charge_invoice` once the ledger row is held."""
+        _ = self.env._
         Fee = self.env["collection.late.fee"]
-        fees = Fee
-        if not invoices:
-            return fees
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM account_move WHERE id IN %s FOR UPDATE SKIP LOCKED",
-                tuple(invoices.ids),
+        currency = invoice.currency_id
+        previous = Fee.search([("rule_id", "=", self.id), ("move_id", "=", invoice.id)])
+        if period_key in previous.mapped("period_key"):
+            return ChargeOutcome(Fee, "nothing", _("Already charged for this period."))
+        reason = self._exempt_reason(invoice)
+        if reason:
+            return ChargeOutcome(Fee, "exempt", reason)
+        if previous.filtered(lambda fee: fee.state == "draft"):
+            return ChargeOutcome(
+                Fee,
+                "review",
+                _("A fee of this rule waits in draft for review: it is posted or waived first."),
             )
+        figures = self.with_context(lang=invoice.partner_id.lang)._invoice_figures(invoice, on_date)
+        # Only what was posted or waived counts as charged.
+        counted = previous.filtered(lambda fee: fee.state in ("posted", "waived"))
+        charged = currency.round(sum(counted.mapped("amount")))
+        amount = currency.round(float(figures.total) - charged)
+        if currency.compare_amounts(amount, 0) <= 0:
+            return ChargeOutcome(Fee, "nothing", _("Nothing more to charge."))
+        fee = Fee.create(
+            {
+                "rule_id": self.id,
+                "move_id": invoice.id,
+                "period_key": period_key,
+                "date": on_date,
+                "amount_total": float(figures.total),
+                "amount": amount,
+                "includes_fixed": bool(figures.fixed) and not previous.filtered("includes_fixed"),
+                "provisional": bool(figures.provisional),
+                "explanation": "\n".join(
+                    self.with_context(lang=invoice.partner_id.lang)._charge_texts(
+                        figures.texts, figures.total, charged, amount, currency
+                    )
+                ),
+            }
         )
-        locked = set(row[0] for row in self.env.cr.fetchall())
-        existing = defaultdict(lambda: Fee)
-        for fee in Fee.search([("rule_id", "=", self.id), ("move_id", "in", invoices.ids)]):
-            existing[fee.move_id.id] |= fee
-        for invoice in invoices:
-            previous = existing[invoice.id]
-            if invoice.id not in locked or period_key in previous.mapped("period_key"):
-                continue
-            if self._exempt_reason(invoice):
-                continue
-            total, texts = self.with_context(lang=invoice.partner_id.lang)._invoice_figures(
-                invoice, on_date
-            )
-            charged = sum(previous.mapped("amount"))
-            amount = invoice.currency_id.round(float(total) - charged)
-            if invoice.currency_id.compare_amounts(amount, 0) <= 0:
-                continue
-            fees |= Fee.create(
-                {
-                    "rule_id": self.id,
-                    "move_id": invoice.id,
-                    "period_key": period_key,
-                    "date": on_date,
-                    "amount_total": float(total),
-                    "amount": amount,
-                    "explanation": "\n".join(
-                        self.with_context(lang=invoice.partner_id.lang)._charge_texts(
-                            texts, total, charged, amount, invoice.currency_id
-                        )
-                    ),
-                }
-            )
-        fees._create_documents()
-        return fees
+        fee._create_documents()
+        return ChargeOutcome(
+            fee, "charged", _("Charged %(amount)s.", amount=self._money(amount, currency))
+        )
 
     def _charge_texts(self, texts, total, charged, amount, currency):
         _ = self.env._
@@ -674,40 +884,87 @@ class CollectionLateFeeRule(models.Model):
 
     @api.model
     def _cron_accrue_monthly(self, today=None, batch_size=500):
-        """Charge the monthly rules of every policy for the last complete month.
+        """Charge the monthly rules of every policy for the last complete month, one batch.
 
-        Invoices already charged for the month are skipped, so the scheduler can call again
-        for the rest (progress reported in batches of ``batch_size``) and a second run books
-        nothing. One invoice that cannot be computed is logged and does not stop the others.
+        Each (rule, invoice) is examined once for the month, charged or not: the outcome
+        (charged, nothing to charge, exempt, awaiting review, error) is written on its ledger
+        row, so the next batch goes on with the next invoices. Each pair runs in its own
+        savepoint: an error of any kind is logged and recorded on the row and does not stop the
+        others; a pair another transaction is charging at the same moment is left for the next
+        batch. The progress is reported to the scheduler, which commits the batch and calls
+        again while invoices remain (Odoo's cron progress). Returns the number of pairs done.
         """
         today = today or fields.Date.context_today(self)
         period_end = today.replace(day=1) - timedelta(days=1)
         period_key = period_end.strftime("%Y-%m")
         pending = self._monthly_pending(period_end, period_key)
         batch = pending[:batch_size] if batch_size else pending
+        done = 0
         for rule, invoice in batch:
-            try:
-                with self.env.cr.savepoint():
-                    rule._charge(invoice, period_end, period_key)
-            except UserError as error:
-                _logger.info(
-                    "Late fees of %s for %s not charged: %s", invoice.name, period_key, error
+            done += rule._accrue_invoice(invoice, period_end, period_key).outcome != "busy"
+        if done < len(batch):
+            # Pairs another transaction was charging: examined again in a minute, whatever the
+            # scheduler makes of a batch with no progress.
+            cron = self.env.ref(
+                "collection_followup.ir_cron_collection_late_fees_monthly",
+                raise_if_not_found=False,
+            )
+            if cron:
+                cron._trigger(fields.Datetime.now() + timedelta(minutes=1))
+        self.env["ir.cron"]._notify_progress(done=done, remaining=len(pending) - done)
+        return done
+
+    def _accrue_invoice(self, invoice, period_end, period_key):
+        """The monthly accrual of the rule on one invoice, recorded on its ledger row."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                outcome = self._charge_invoice(invoice, period_end, period_key)
+                outcome.ledger.write(
+                    {
+                        "monthly_period": period_key,
+                        "monthly_outcome": outcome.outcome,
+                        "monthly_note": outcome.note,
+                    }
                 )
-        self.env["ir.cron"]._notify_progress(done=len(batch), remaining=len(pending) - len(batch))
-        return len(batch)
+            return outcome
+        except UserError as error:
+            _logger.info("Late fees of %s for %s not charged: %s", invoice.name, period_key, error)
+            note = str(error)
+        except Exception as error:  # noqa: BLE001 - one bad invoice must not stop the month
+            _logger.warning(
+                "Late fees of %s for %s failed", invoice.name, period_key, exc_info=True
+            )
+            note = self.env._("Unexpected error: %(error)s", error=error)
+        Fee = self.env["collection.late.fee"]
+        Ledger = self.env["collection.late.fee.ledger"].sudo()
+        try:
+            with self.env.cr.savepoint():
+                Ledger._lock(self, invoice).write(
+                    {"monthly_period": period_key, "monthly_outcome": "error", "monthly_note": note}
+                )
+        except ConcurrentChargeError:
+            return ChargeOutcome(Fee, "busy", note, Ledger)
+        return ChargeOutcome(Fee, "error", note, Ledger)
 
     @api.model
     def _monthly_pending(self, period_end, period_key):
-        """``[(rule, invoice)]`` the monthly accrual still has to look at for the period: late
-        invoices open at some time in it, under a policy with a monthly rule, not charged yet."""
+        """``[(rule, invoice)]`` the monthly accrual still has to examine for the period: late
+        invoices open at some time in it, under a policy with a monthly rule, whose ledger row
+        does not say the month was examined."""
         period_start = period_end.replace(day=1)
         policies = self.env["collection.followup.policy"].search(
             [("late_fee_rule_id", "!=", False)]
         )
         done = {
             (row["rule_id"][0], row["move_id"][0])
-            for row in self.env["collection.late.fee"].search_read(
-                [("period_key", "=", period_key), ("rule_id", "in", policies.late_fee_rule_id.ids)],
+            for row in self.env["collection.late.fee.ledger"]
+            .sudo()
+            .search_read(
+                [
+                    ("rule_id", "in", policies.late_fee_rule_id.ids),
+                    ("monthly_period", ">=", period_key),
+                ],
                 ["rule_id", "move_id"],
             )
         }

@@ -89,6 +89,19 @@ class CollectionPaymentPlan(models.Model):
         help="Open amount of the invoices when the plan was accepted: what is paid since "
         "counts towards the instalments.",
     )
+    end_date = fields.Date(
+        string="Ended On",
+        readonly=True,
+        copy=False,
+        help="The day the plan in force was completed, broken or cancelled: its days bear no "
+        "late-payment interest when it pauses fees (see the late fee rule).",
+    )
+    broken_due_date = fields.Date(
+        string="Missed Instalment Due",
+        readonly=True,
+        copy=False,
+        help="Due date of the instalment whose miss broke the plan.",
+    )
     amount_paid = fields.Monetary(compute="_compute_progress", string="Paid")
     amount_due_today = fields.Monetary(
         compute="_compute_progress",
@@ -154,6 +167,24 @@ class CollectionPaymentPlan(models.Model):
             if vals.get("name", self.env._("New")) == self.env._("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("collection.payment.plan")
         return super().create(vals_list)
+
+    def write(self, vals):
+        """A plan in force that ends records the day (and, broken, the missed instalment's due
+        date): the late fee rules read them to leave the plan's days free of interest."""
+        state = vals.get("state")
+        ending = self.filtered(lambda plan: plan.state in PLAN_ACTIVE_STATES)
+        if state not in ("completed", "broken", "cancel") or not ending:
+            return super().write(vals)
+        today = fields.Date.context_today(self)
+        for plan in ending:
+            values = {"end_date": today}
+            if state == "broken":
+                missed = [
+                    inst.date for inst, status in plan._statuses(today) if status.state == "missed"
+                ]
+                values["broken_due_date"] = min(missed, default=today)
+            super(CollectionPaymentPlan, plan).write({**vals, **values})
+        return super(CollectionPaymentPlan, self - ending).write(vals)
 
     # ------------------------------------------------------------------
     # Buttons

@@ -16,11 +16,16 @@ Conventions
                 the number of days is ``(end - start).days`` and the first day of interest is
                 the day after the due date.
     Steps       Balances and rates are step functions given as ``[(date_from, value), ...]``: a
-                value applies to every day from ``date_from`` on, until the next step. A
-                payment received on day P that lowers the balance is the step ``(P, new
-                amount)``: P itself already bears interest on the new amount only (a practice
-                that counts the day of payment at the old balance, as Russian courts do, passes
-                ``(P + 1 day, new amount)`` instead).
+                value applies to every day from ``date_from`` on, until the next step.
+    Payments    The day of payment bears interest: a payment received on day P lowers the
+                balance from P + 1 (:func:`balance_steps`), so a debt paid one day late bears
+                one day of interest, and what is computed "if paid today" is what is booked once
+                today's payment is registered (Plenum of the Supreme Court of the Russian
+                Federation, resolution no. 7 of 24 March 2016, para. 48: the day of payment is
+                included; BGB section 288 and the UK Act 1998 run interest until the debt is
+                paid). A payment made on or before the due date lowers the principal.
+    Comparing   amounts are compared in whole minor units of the currency (:func:`to_minor`),
+                never as fractions: an amount below half a minor unit is zero.
     Rates       yearly percentages (``12.5`` means 12.5 % a year), reference rate and margin
                 already added up; the statutory presets below build them from a reference-rate
                 history. No rate value is embedded in this module: the histories come from a
@@ -93,6 +98,16 @@ def round_money(amount, digits=2, rounding=ROUND_HALF_UP):
     _check_digits(digits)
     with localcontext(_CONTEXT):
         return to_decimal(amount).quantize(Decimal(1).scaleb(-digits), rounding=rounding)
+
+
+def to_minor(amount, digits=2):
+    """``amount`` in whole minor units (cents, or rials with ``digits`` 0), rounded half up:
+    the integer every money comparison of this module is made on.
+
+    >>> to_minor(Decimal("999.995")), to_minor(Decimal("0.004")), to_minor(Decimal("1500"), 0)
+    (100000, 0, 1500)
+    """
+    return int(round_money(amount, digits).scaleb(digits))
 
 
 def _check_date(value, what):
@@ -248,13 +263,18 @@ def interest(balances, rates, start, end, basis="actual/365", digits=2):
     """Simple interest on a balance that changes, at a rate that changes.
 
     ``balances``: [(date_from, amount)], the outstanding amount from that date on (partial
-    payments lower it); ``rates``: [(date_from, yearly percent)]. Interest runs on the days
-    ``start`` + 1 .. ``end`` (``start`` is the due date). The period is split at every balance
-    step and every rate step falling inside it, and, with ``actual/actual``, at every
-    1 January, so that each :class:`InterestSegment` has one balance, one rate and one year
-    length; its amount is ``balance * rate / 100 * year_fraction`` at full precision, and only
-    the total is rounded. Days on which the balance is zero are skipped (no line, and no rate is
-    needed for them).
+    payments lower it, see :func:`balance_steps`); ``rates``: [(date_from, yearly percent)].
+    Interest runs on the days ``start`` + 1 .. ``end`` (``start`` is the due date). The period
+    is split where the balance or the rate changes and, with ``actual/actual``, where the
+    length of the year changes, so that each :class:`InterestSegment` has one balance, one rate
+    and one year length; a step that repeats the value in force (a reference rate published
+    again unchanged) does not split it. Its amount is ``balance * rate / 100 * year_fraction``
+    at full precision, and only the total is rounded. Days on which the balance is zero (in
+    minor units) are skipped (no line, and no rate is needed for them).
+
+    With ``30/360`` the days of each line are counted from ``start`` (the 30/360 days to its
+    end less those to its beginning), so the lines always add up to the 30/360 days of the
+    whole period: 15 January - 15 February is 30 days however it is split.
 
     Raises ValueError for an unknown basis, ``end`` before ``start``, a negative balance or
     rate, a day of interest with no balance or no rate in force, or two steps on one date.
@@ -262,29 +282,40 @@ def interest(balances, rates, start, end, basis="actual/365", digits=2):
     _check_basis(basis)
     _check_period(start, end)
     _check_digits(digits)
-    balance_steps = _steps(balances, "balance")
+    balance_steps_ = _steps(balances, "balance")
     rate_steps = _steps(rates, "rate")
     cuts = {start, end}
-    for day, _value in balance_steps + rate_steps:
+    for day, _value in balance_steps_ + rate_steps:
         if start < day <= end:
             cuts.add(day - _ONE_DAY)  # ``day`` is the first day of a new segment
     if basis == "actual/actual":
         for year in range(start.year, end.year):
             cuts.add(date(year, 12, 31))
     bounds = sorted(cuts)
+    runs = []  # [start, end, balance, rate, year length], adjacent equal runs merged
+    for seg_start, seg_end in zip(bounds, bounds[1:], strict=False):
+        first_day = seg_start + _ONE_DAY
+        balance = _value_at(balance_steps_, first_day)
+        if balance is None:
+            raise ValueError(f"no balance given for {first_day.isoformat()}")
+        if not to_minor(balance, digits):
+            continue
+        rate = _value_at(rate_steps, first_day)
+        if rate is None:
+            raise ValueError(f"no interest rate in force on {first_day.isoformat()}")
+        ((_days, year_days),) = _parts(seg_start, seg_end, basis)
+        previous = runs[-1] if runs else None
+        if previous and previous[1] == seg_start and previous[2:] == [balance, rate, year_days]:
+            previous[1] = seg_end
+        else:
+            runs.append([seg_start, seg_end, balance, rate, year_days])
     segments = []
     with localcontext(_CONTEXT):
-        for seg_start, seg_end in zip(bounds, bounds[1:], strict=False):
-            first_day = seg_start + _ONE_DAY
-            balance = _value_at(balance_steps, first_day)
-            if balance is None:
-                raise ValueError(f"no balance given for {first_day.isoformat()}")
-            if balance == 0:
-                continue
-            rate = _value_at(rate_steps, first_day)
-            if rate is None:
-                raise ValueError(f"no interest rate in force on {first_day.isoformat()}")
-            ((days, year_days),) = _parts(seg_start, seg_end, basis)
+        for seg_start, seg_end, balance, rate, year_days in runs:
+            if basis == "30/360":
+                days = _days_30_360(start, seg_end) - _days_30_360(start, seg_start)
+            else:
+                days = (seg_end - seg_start).days
             segments.append(
                 InterestSegment(
                     start=seg_start,
@@ -306,6 +337,55 @@ def interest(balances, rates, start, end, basis="actual/365", digits=2):
         basis=basis,
         digits=digits,
     )
+
+
+def balance_steps(amount, due_date, payments, digits=2):
+    """What stays open of an item over time: ``(principal, [(date_from, balance)])``.
+
+    ``amount`` is the item, due on ``due_date``; ``payments`` are ``[(day, amount)]`` (payments
+    and credits, in the item's currency). What is paid on or before the due date lowers the
+    principal, the amount that became overdue. A later payment lowers the balance from the day
+    after it: the day of payment still bears interest on what was owed that morning (Plenum of
+    the Supreme Court of the Russian Federation no. 7 of 24 March 2016, para. 48; the same
+    count is used for every law here). A balance paid off (to the minor unit) is zero.
+    """
+    _check_date(due_date, "due date")
+    amount = to_decimal(amount, "amount")
+    reductions = {}
+    for row in payments:
+        day, paid = row
+        _check_date(day, "payment date")
+        key = due_date if day <= due_date else day + _ONE_DAY
+        reductions[key] = reductions.get(key, _ZERO) + to_decimal(paid, "payment")
+    principal = amount - reductions.pop(due_date, _ZERO)
+    if to_minor(principal, digits) <= 0:
+        principal = _ZERO
+    steps, balance = [(due_date, principal)], principal
+    for day in sorted(reductions):
+        balance -= reductions[day]
+        steps.append((day, balance if to_minor(balance, digits) > 0 else _ZERO))
+    return principal, steps
+
+
+def pause_steps(steps, pauses):
+    """The balance ``steps`` with a zero balance during each of ``pauses``.
+
+    ``pauses``: ``[(first day, day it ends)]``, the end excluded: the days an item bears no
+    interest (a dispute, a payment plan in force...). Steps before the first step are ignored.
+    """
+    if not pauses:
+        return list(steps)
+    steps = sorted(steps, key=lambda step: step[0])
+
+    def value(day):
+        if any(first <= day < stop for first, stop in pauses):
+            return _ZERO
+        return _value_at(steps, day)
+
+    first = steps[0][0]
+    days = {day for day, _amount in steps}
+    days |= {day for pause in pauses for day in pause if day > first}
+    return [(day, value(day)) for day in sorted(days)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,7 +474,7 @@ def compute_fee(
     _check_basis(basis)
     _check_digits(digits)
     principal = to_decimal(principal, "principal")
-    if principal < 0:
+    if to_minor(principal, digits) < 0:
         raise ValueError(f"negative principal {principal}")
     fixed = _optional(fixed, "fixed amount")
     percent = _optional(percent, "percentage")
@@ -403,7 +483,11 @@ def compute_fee(
     cap_percent = _optional(cap_percent, "cap percentage")
     if isinstance(grace_days, bool) or not isinstance(grace_days, int) or grace_days < 0:
         raise ValueError(f"grace days must be a whole number >= 0, got {grace_days!r}")
-    if minimum is not None and maximum is not None and minimum > maximum:
+    if (
+        minimum is not None
+        and maximum is not None
+        and to_minor(minimum, digits) > to_minor(maximum, digits)
+    ):
         raise ValueError(f"the minimum {minimum} is above the maximum {maximum}")
     days_late = (on_date - due_date).days
     zero = round_money(_ZERO, digits)
@@ -415,7 +499,7 @@ def compute_fee(
         return nothing(NOT_OVERDUE)
     if days_late <= grace_days:
         return nothing(IN_GRACE)
-    if principal == 0:
+    if not to_minor(principal, digits):
         return nothing(NOTHING_DUE)
 
     with localcontext(_CONTEXT):
@@ -426,7 +510,8 @@ def compute_fee(
             interest_result = interest(steps, rates, due_date, on_date, basis, digits)
         subtotal = fixed + percent_amount + (interest_result.exact if interest_result else 0)
         amount, limit, limit_value = subtotal, None, None
-        if minimum is not None and amount < minimum:
+        # The limits compare whole minor units: a subtotal of 14.999 is the minimum of 15.00.
+        if minimum is not None and to_minor(amount, digits) < to_minor(minimum, digits):
             amount, limit, limit_value = minimum, "minimum", minimum
         uppers = []
         if maximum is not None:
@@ -434,7 +519,7 @@ def compute_fee(
         if cap_percent is not None:
             uppers.append(("cap", principal * cap_percent / _HUNDRED))
         for name, value in uppers:
-            if amount > value:
+            if to_minor(amount, digits) > _minor_down(value, digits):
                 amount, limit, limit_value = value, name, value
     upper = limit in ("maximum", "cap")
     return FeeResult(
@@ -448,6 +533,11 @@ def compute_fee(
         limit=limit,
         limit_value=limit_value,
     )
+
+
+def _minor_down(amount, digits):
+    """An upper limit in whole minor units, rounded down: it is never exceeded."""
+    return int(round_money(amount, digits, ROUND_DOWN).scaleb(digits))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -484,10 +574,35 @@ class StatutoryTerms:
     basis: str
     fixed: Decimal
     currency: str
+    daily: bool = False  # the reference rate of each day (Russia), not one read per period
 
     @property
     def rates(self):
         return [(step.date_from, step.rate) for step in self.steps]
+
+    def unchecked_from(self, end, checked_until):
+        """First day up to ``end`` whose rate rests on a reference value the table does not
+        vouch for (read after ``checked_until``, the day up to which the reference rates were
+        checked against the central bank's publication), or None when every rate used is
+        checked. ``checked_until`` None: nothing is checked."""
+        if not self.steps:
+            return None
+        if self.daily:
+            return unchecked_from(self.steps[0].date_from - _ONE_DAY, end, checked_until)
+        for step in self.steps:
+            if checked_until is None or step.reference_date > checked_until:
+                return step.date_from
+        return None
+
+
+def unchecked_from(start, end, checked_until):
+    """For a rate read day by day: the first day of (``start``, ``end``] after
+    ``checked_until`` (or after ``start`` when nothing is checked), or None."""
+    if checked_until is None:
+        return start + _ONE_DAY if end > start else None
+    if end <= checked_until or end <= start:
+        return None
+    return max(checked_until, start) + _ONE_DAY
 
 
 def _reference_at(history, day, what):
@@ -543,11 +658,12 @@ def uk_fixed_sum(debt):
     GBP 100 for 10,000 or more.
     """
     debt = to_decimal(debt, "debt")
-    if debt < 0:
+    pence = to_minor(debt, 2)  # a debt converted from another currency is compared in pence
+    if pence < 0:
         raise ValueError(f"the debt must not be negative, got {debt}")
-    if debt < 1000:
+    if pence < 100000:
         return Decimal(40)
-    if debt < 10000:
+    if pence < 1000000:
         return Decimal(70)
     return Decimal(100)
 
@@ -643,7 +759,7 @@ def russia_art_395(key_rates, due_date, end):
             if first_day < day <= end:
                 steps.append(RateStep(day, day, value, _ZERO))
     law = "Civil Code of the Russian Federation art. 395"
-    return StatutoryTerms(law, tuple(steps), "actual/actual", _ZERO, "RUB")
+    return StatutoryTerms(law, tuple(steps), "actual/actual", _ZERO, "RUB", daily=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -679,10 +795,12 @@ def iran_art_522_indexation(debt, due_date, payment_date, index, *, digits=0, pe
     of payment: ``debt * (index at payment / index at the due date) - debt``. Whether the
     conditions hold (demand, ability to pay, a marked change of the index) is for the caller.
 
-    ``index`` maps a period to its index value; ``period_of(day)`` gives the period of a date,
-    by default the Gregorian month ``(year, month)`` (:func:`month_key`). The Central Bank
-    publishes its index by Solar Hijri month or year: pass a ``period_of`` that converts the
-    date to that calendar and keys the mapping the same way.
+    ``index`` is either a list of steps ``[(date_from, value)]``: the index **in force** on a
+    day is the row dated on or before it (the Central Bank publishes its index by Solar Hijri
+    month: a row entered from 1 Farvardin 1403 = 20 March 2024 applies from that day, whatever
+    Gregorian month it falls in), or a mapping from a period to its value, the period of a
+    date being ``period_of(day)`` (by default the Gregorian month, :func:`month_key`). With
+    steps, ``due_period`` and ``paid_period`` of the result are the dates of the rows used.
 
     Rounding: the ratio of the two indexes is NOT rounded (some court calculators round it to a
     few decimals, which can move a large debt's result by thousands of rials); the result is
@@ -695,14 +813,21 @@ def iran_art_522_indexation(debt, due_date, payment_date, index, *, digits=0, pe
     _check_digits(digits)
     _check_period(due_date, payment_date, "due date", "payment date")
     debt = to_decimal(debt, "debt")
-    if debt < 0:
+    if to_minor(debt, digits) < 0:
         raise ValueError(f"the debt must not be negative, got {debt}")
+    steps = None if isinstance(index, dict) else _steps(index, "price index")
     values = []
     for day in (due_date, payment_date):
-        period = period_of(day)
-        if period not in index:
-            raise ValueError(f"no price index for the period {period!r} ({day.isoformat()})")
-        value = to_decimal(index[period], f"price index of {period!r}")
+        if steps is not None:
+            found = [(date_from, value) for date_from, value in steps if date_from <= day]
+            if not found:
+                raise ValueError(f"no price index in force on {day.isoformat()}")
+            period, value = found[-1]
+        else:
+            period = period_of(day)
+            if period not in index:
+                raise ValueError(f"no price index for the period {period!r} ({day.isoformat()})")
+            value = to_decimal(index[period], f"price index of {period!r}")
         if value <= 0:
             raise ValueError(f"the price index of {period!r} must be positive, got {value}")
         values.append((period, value))
