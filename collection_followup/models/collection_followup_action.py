@@ -233,9 +233,15 @@ class CollectionFollowupAction(models.Model):
         lang = recipient.lang or self.partner_id.lang or self.env.lang
         env = self.with_context(lang=lang).env
         layout_values = {
+            # Sanitized as the body of a message is (the QR code's data: image is kept).
             "message": env["mail.message"]
             .sudo()
-            .new({"body": body, "record_name": self.partner_id.display_name}),
+            .new(
+                {
+                    "body": tools.html_sanitize(body, sanitize_style=True),
+                    "record_name": self.partner_id.display_name,
+                }
+            ),
             "subtype": env["mail.message.subtype"].sudo(),
             "model_description": env["ir.model"]._get("res.partner").display_name,
             "record": self.partner_id,
