@@ -17,19 +17,18 @@ def redact_links(text):
     return LINK_PATH.sub(REDACTED, text)
 
 
-def _redact(value):
-    return redact_links(value) if isinstance(value, str) else value
-
-
 class LinkRedactingFilter(logging.Filter):
-    """Redact collections links in a log record's message and arguments."""
+    """Redact collections links in a log record: the message is formatted with its arguments
+    first, so that a secret split between the two is caught too."""
 
     def filter(self, record):
-        record.msg = _redact(record.msg)
-        if isinstance(record.args, dict):
-            record.args = {key: _redact(value) for key, value in record.args.items()}
-        elif record.args:
-            record.args = tuple(_redact(value) for value in record.args)
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a malformed record is left to the handler's report
+            return True
+        redacted = redact_links(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
         return True
 
 
