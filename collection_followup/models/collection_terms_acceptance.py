@@ -44,7 +44,11 @@ class CollectionTermsAcceptance(models.Model):
     )  # fmt: skip
 
     def write(self, vals):
-        raise UserError(self.env._("An acceptance of the collection terms cannot be changed."))
+        if vals:
+            raise UserError(
+                self.env._("An acceptance of the collection terms cannot be changed.")
+            )
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):

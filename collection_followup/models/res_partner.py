@@ -198,6 +198,12 @@ class ResPartner(models.Model):
     collection_action_ids = fields.One2many(
         "collection.followup.action", "partner_id", string="Follow-up Actions"
     )
+    collection_link_ids = fields.One2many(
+        "collection.portal.link",
+        "partner_id",
+        string="Collections Page Links",
+        groups="collection_followup.group_collection_manager",
+    )
     collection_terms_acceptance_ids = fields.One2many(
         "collection.terms.acceptance",
         "partner_id",
