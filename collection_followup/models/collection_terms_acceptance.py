@@ -45,9 +45,7 @@ class CollectionTermsAcceptance(models.Model):
 
     def write(self, vals):
         if vals:
-            raise UserError(
-                self.env._("An acceptance of the collection terms cannot be changed.")
-            )
+            raise UserError(self.env._("An acceptance of the collection terms cannot be changed."))
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
