@@ -561,7 +561,7 @@ class CollectionPortal(CustomerPortal):
         return request.render(
             "account_payment.portal_overdue_invoices_page",
             values,
-            headers={"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"},
+            headers={"Cache-Control": "no-store"},
         )
 
     def _collection_payable_invoices(self, partner_sudo, company):

@@ -8,6 +8,7 @@ from . import test_promise_dispute
 from . import test_portal
 from . import test_portal_bounds
 from . import test_portal_link
+from . import test_portal_migration
 from . import test_portal_payment
 from . import test_portal_tour
 from . import test_late_fees

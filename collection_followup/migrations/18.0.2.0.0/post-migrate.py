@@ -42,6 +42,7 @@ def migrate(cr, version):
                 "FROM res_partner WHERE collection_terms_accepted_on IS NOT NULL"
             )
         )
+        rows = cr.fetchall()
         main_company = env["res.company"].search([], order="id", limit=1)
         env["collection.terms.acceptance"].create(
             [
@@ -54,7 +55,7 @@ def migrate(cr, version):
                     "terms_version": "before-18.0.2",
                     "terms_text": "Accepted before version 18.0.2: the text was not kept.",
                 }
-                for partner_id, company_id, accepted_on, accepted_by, ip_address in cr.fetchall()
+                for partner_id, company_id, accepted_on, accepted_by, ip_address in rows
             ]
         )
     for column in columns:
