@@ -117,11 +117,12 @@ class CollectionPortal(CustomerPortal):
         return request.env.user.name
 
     def _collection_company(self, partner_sudo, company_id):
-        """One of the companies the customer owes something to (its id as sent)."""
-        company = request.env["res.company"].sudo().browse(parse_id(company_id, "company"))
-        if company not in self._collection_companies(partner_sudo):
+        """One of the companies the customer owes something to (its id as sent), sudo-ed: its
+        collection settings are read for a visitor who is not its user."""
+        company_sudo = request.env["res.company"].sudo().browse(parse_id(company_id, "company"))
+        if company_sudo not in self._collection_companies(partner_sudo):
             raise InputError("company", "format")
-        return company
+        return company_sudo
 
     def _collection_companies(self, partner_sudo):
         return (
@@ -270,11 +271,15 @@ class CollectionPortal(CustomerPortal):
         Acceptance = env["collection.terms.acceptance"]
         sections = env["report.collection_followup.report_statement"]._sections(partner_sudo)
         for section in sections:
-            company, currency, policy = section["company"], section["currency"], section["policy"]
+            company_sudo, currency, policy = (
+                section["company"],
+                section["currency"],
+                section["policy"],
+            )
             moves = env["account.move"].union(*(item["move"] for item in section["items"]))
             moves = moves.sorted("invoice_date_due")
             previews = moves._collection_late_fee_preview(today)
-            mine = [("partner_id", "=", partner_sudo.id), ("company_id", "=", company.id)]
+            mine = [("partner_id", "=", partner_sudo.id), ("company_id", "=", company_sudo.id)]
             version = Acceptance._terms_version(policy)
             section.update(
                 {
@@ -307,13 +312,16 @@ class CollectionPortal(CustomerPortal):
                     ),
                     "disputes": env["collection.dispute"].search([*mine, ("state", "=", "open")]),
                     "promise_min": currency.round(
-                        section["situation"].overdue * company.collection_promise_min_percent / 100
+                        section["situation"].overdue
+                        * company_sudo.collection_promise_min_percent
+                        / 100
                     ),
-                    "promise_last": today + timedelta(days=company.collection_promise_horizon_days),
+                    "promise_last": today
+                    + timedelta(days=company_sudo.collection_promise_horizon_days),
                     "terms_text": Acceptance._terms_text(policy),
                     "terms_version": version,
                     "terms_accepted": version
-                    and Acceptance._accepted(partner_sudo, company, version),
+                    and Acceptance._accepted(partner_sudo, company_sudo, version),
                 }
             )
         return sections
@@ -332,7 +340,7 @@ class CollectionPortal(CustomerPortal):
         except TooManyRequests:
             return self._collection_too_many()
         try:
-            company = self._collection_company(partner_sudo, str(company_id))
+            company_sudo = self._collection_company(partner_sudo, str(company_id))
         except InputError as error:
             return self._collection_error_page(self._collection_input_message(error), 400)
         # The statement report reads the customer's receivables: rendered for its visitor.
@@ -340,7 +348,7 @@ class CollectionPortal(CustomerPortal):
         content, report_type = report_sudo._render_qweb_pdf(
             "collection_followup.action_report_statement",
             partner_sudo.ids,
-            data={"company_id": company.id},
+            data={"company_id": company_sudo.id},
         )
         filename = request.env._(
             "Statement %(customer)s.%(ext)s", customer=partner_sudo.name, ext=report_type
@@ -364,15 +372,17 @@ class CollectionPortal(CustomerPortal):
     )
     def collections_promise(self, company_id=None, date=None, amount=None, **kwargs):
         def say(partner_sudo, link_sudo, who):
-            company = self._collection_company(partner_sudo, company_id)
-            currency = company.currency_id
+            company_sudo = self._collection_company(partner_sudo, company_id)
+            currency = company_sudo.currency_id
             today = fields.Date.context_today(partner_sudo)
-            last = today + timedelta(days=company.collection_promise_horizon_days)
+            last = today + timedelta(days=company_sudo.collection_promise_horizon_days)
             promised = parse_amount(amount, currency.decimal_places) / 10**currency.decimal_places
             promise_sudo = (
                 request.env["collection.promise"]
                 .sudo()
-                ._create_from_portal(partner_sudo, company, parse_date(date, today, last), promised)
+                ._create_from_portal(
+                    partner_sudo, company_sudo, parse_date(date, today, last), promised
+                )
             )
             if promise_sudo.state == "to_approve":
                 return request.env._(
@@ -414,10 +424,10 @@ class CollectionPortal(CustomerPortal):
     )
     def collections_plan_request(self, company_id=None, installments=None, **kwargs):
         def say(partner_sudo, link_sudo, who):
-            company = self._collection_company(partner_sudo, company_id)
+            company_sudo = self._collection_company(partner_sudo, company_id)
             count = parse_int(installments, *INSTALLMENTS, field="installments")
             request.env["collection.payment.plan"].sudo()._create_from_portal(
-                partner_sudo, company, count
+                partner_sudo, company_sudo, count
             )
             return request.env._("Thank you: we will propose you a payment plan.")
 
@@ -451,13 +461,13 @@ class CollectionPortal(CustomerPortal):
     )
     def collections_accept_terms(self, company_id=None, version=None, code=None, **kwargs):
         def say(partner_sudo, link_sudo, who):
-            company = self._collection_company(partner_sudo, company_id)
+            company_sudo = self._collection_company(partner_sudo, company_id)
             acceptance_sudo = (
                 request.env["collection.terms.acceptance"]
                 .sudo()
                 ._create_from_portal(
                     partner_sudo,
-                    company,
+                    company_sudo,
                     parse_text(version, 64, "version"),
                     who,
                     request.httprequest.remote_addr,
@@ -545,8 +555,8 @@ class CollectionPortal(CustomerPortal):
             return self._collection_too_many()
         page = self._collection_page()
         try:
-            company = self._collection_company(partner_sudo, str(company_id))
-            invoices_sudo = self._collection_payable_invoices(partner_sudo, company)
+            company_sudo = self._collection_company(partner_sudo, str(company_id))
+            invoices_sudo = self._collection_payable_invoices(partner_sudo, company_sudo)
         except InputError as error:
             return self._collection_error_page(self._collection_input_message(error), 400)
         except UserError as error:
@@ -557,18 +567,18 @@ class CollectionPortal(CustomerPortal):
                 "text": request.env._("Nothing is overdue: thank you!"),
             }
             return request.redirect(page)
-        values = self._collection_pay_values(partner_sudo, link_sudo, company, invoices_sudo)
+        values = self._collection_pay_values(partner_sudo, link_sudo, company_sudo, invoices_sudo)
         return request.render(
             "account_payment.portal_overdue_invoices_page",
             values,
             headers={"Cache-Control": "no-store"},
         )
 
-    def _collection_payable_invoices(self, partner_sudo, company):
+    def _collection_payable_invoices(self, partner_sudo, company_sudo):
         # The customer's invoices and disputes are not readable by its visitors.
         Move_sudo = request.env["account.move"].sudo()
         invoices_sudo = Move_sudo.search(
-            Move_sudo._collection_portal_overdue_domain(partner_sudo, company)
+            Move_sudo._collection_portal_overdue_domain(partner_sudo, company_sudo)
         )
         if len(invoices_sudo.currency_id) > 1:
             raise UserError(
@@ -578,14 +588,14 @@ class CollectionPortal(CustomerPortal):
             )
         return invoices_sudo
 
-    def _collection_pay_values(self, partner_sudo, link_sudo, company, invoices_sudo):
+    def _collection_pay_values(self, partner_sudo, link_sudo, company_sudo, invoices_sudo):
         """The values of account_payment's overdue invoices page, for invoices that may be
         addressed to several contacts of the customer (Odoo's own helper wants one partner):
         the customer pays them as one, and the payment is the customer's."""
         currency = invoices_sudo.currency_id
         amount = currency.round(sum(invoices_sudo.mapped("amount_residual")))
         reference = (
-            company.get_next_batch_payment_communication()
+            company_sudo.get_next_batch_payment_communication()
             if len(invoices_sudo) > 1
             else invoices_sudo.name
         )
@@ -603,13 +613,13 @@ class CollectionPortal(CustomerPortal):
         values |= self._get_common_page_view_values(
             invoices_data={
                 "partner": partner_sudo,
-                "company": company,
+                "company": company_sudo,
                 "total_amount": amount,
                 "currency": currency,
                 "amount_residual": amount,
                 "payment_reference": reference,
                 "landing_route": page,
-                "transaction_route": f"{page}/transaction/{company.id}",
+                "transaction_route": f"{page}/transaction/{company_sudo.id}",
             },
         )
         if link_sudo:
@@ -635,8 +645,8 @@ class CollectionPortal(CustomerPortal):
             raise UserError(
                 request.env._("Too many requests: please try again in a few minutes.")
             ) from error
-        company = self._collection_company(partner_sudo, str(company_id))
-        invoices_sudo = self._collection_payable_invoices(partner_sudo, company)
+        company_sudo = self._collection_company(partner_sudo, str(company_id))
+        invoices_sudo = self._collection_payable_invoices(partner_sudo, company_sudo)
         if not invoices_sudo:
             raise UserError(request.env._("Nothing is overdue: thank you!"))
         if link_sudo and kwargs.get("flow") == "token":

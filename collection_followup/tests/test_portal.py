@@ -6,6 +6,7 @@ from freezegun import freeze_time
 
 from odoo import fields
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import CollectionsPortalCommon
 
@@ -59,9 +60,17 @@ class TestCollectionsPage(CollectionsPortalCommon):
             self.assertEqual(self.url_open("/collections").status_code, 404, "expired")
             self.assertEqual(self.url_open(path).status_code, 404, "expired")
         self.assertEqual(self.url_open(path).status_code, 200)
+        token = self._csrf()
         self.customer.with_user(self.manager).action_collection_revoke_link()
         for route in self._routes("/collections"):
             self.assertEqual(self.url_open(route).status_code, 404, f"revoked: {route}")
+        for what in ("promise", "dispute", "plan", "terms", "mobile", "code"):
+            response = self.url_open(
+                f"/collections/{what}",
+                data={"csrf_token": token, "company_id": self.company.id, "mobile": "+1"},
+                allow_redirects=False,
+            )
+            self.assertEqual(response.status_code, 404, f"revoked: {what}")
         self.assertEqual(self.url_open(path).status_code, 404, "revoked")
         self.assertEqual(self.url_open(self._link()).status_code, 200, "a new link works")
 
@@ -106,6 +115,21 @@ class TestCollectionsPage(CollectionsPortalCommon):
         self.assertEqual(self.url_open("/collections").status_code, 404)
         with self.assertRaises(Exception):  # noqa: B017 - AccessError on the link model
             self.env["collection.portal.link"].with_user(self.employee).search([])
+
+    def test_statements_need_the_csrf_token(self):
+        self._visit()
+        with mute_logger("odoo.http"):  # Odoo logs the refused request
+            response = self.url_open(
+                "/collections/dispute",
+                data={"move_id": self.invoice.id, "reason": "other"},
+                allow_redirects=False,
+            )
+        self.assertEqual(response.status_code, 400)
+        self.assertFalse(self.env["collection.dispute"].search([]))
+        self.assertEqual(
+            self._post("dispute", {"move_id": self.invoice.id, "reason": "other"}).status_code,
+            303,
+        )
 
     def test_anonymous_visitor_of_the_portal_page_is_sent_to_login(self):
         self.authenticate(None, None)
