@@ -43,3 +43,19 @@ REGIMES = [
 ]
 
 INDEX_REGIMES = ("ir_cpi",)
+
+# The customer's collections page (controllers/portal.py and the models behind it).
+# Requests per customer and per window of PORTAL_WINDOW_SECONDS: "view" for the page, the
+# statement and the payment page; "say" for everything the customer sends (bad input included).
+PORTAL_THROTTLE = {"view": 60, "say": 10}
+PORTAL_WINDOW_SECONDS = 600
+# Bytes of randomness of a link's secret: 16 bytes are 22 characters in the URL (128 bits).
+PORTAL_LINK_BYTES = 16
+# One-time codes that confirm a binding act of a link visitor (sent to the email on file).
+PORTAL_CODE_DIGITS = 6
+PORTAL_CODE_MINUTES = 15
+PORTAL_CODE_ATTEMPTS = 5
+PORTAL_CODE_RESEND_SECONDS = 60
+# Proof files of one dispute: at most this many, and this many bytes together.
+PORTAL_UPLOAD_MAX_FILES = 5
+PORTAL_UPLOAD_MAX_BYTES = 10 * 1024 * 1024

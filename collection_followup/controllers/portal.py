@@ -1,124 +1,354 @@
+from datetime import timedelta
+
 from werkzeug.exceptions import NotFound
 
-from odoo import http
+from odoo import fields, http, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import content_disposition, request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
-from ..tools.qr import qr_png, qr_png_data_uri
+from ..const import (
+    DISPUTE_REASONS,
+    PORTAL_CODE_MINUTES,
+    PORTAL_UPLOAD_MAX_BYTES,
+    PORTAL_UPLOAD_MAX_FILES,
+)
+from ..tools import log_redaction
+from ..tools.portal_input import (
+    UPLOAD_TYPES_TEXT,
+    InputError,
+    parse_amount,
+    parse_choice,
+    parse_date,
+    parse_id,
+    parse_int,
+    parse_text,
+    sniff_upload,
+)
 
-MAX_PROOF_BYTES = 10 * 1024 * 1024
+# The secret of a link is in the first request's path (/c/<secret>): keep it out of the log.
+log_redaction.install()
+
+LINK_PAGE = "/collections"  # link visitors, once /c/<secret> bound the link to their session
+PORTAL_PAGE = "/my/collections"  # logged-in portal users, for their own commercial partner
+LINK_KEY = "collection_portal_link_id"
+LANG_KEY = "collection_portal_lang"
 MESSAGE_KEY = "collection_portal_message"
+MAX_MESSAGE_CHARS = 5000
+INSTALLMENTS = (2, 24)
+
+
+class TooManyRequests(Exception):
+    """The customer is over the throttle of its collections page."""
 
 
 class CollectionPortal(CustomerPortal):
-    """The customer's collections page: in the portal for logged-in customers, and through the
-    secret link sent in every reminder for everyone else. The POST routes are thin: they find
-    who the visitor is, then the model validates and records what the customer says."""
+    """The customer's collections page: in the portal for logged-in customers (/my/collections),
+    and through the link sent in every reminder for everyone else (/c/<secret> binds the link
+    to the visitor's session, then /collections).
+
+    One route per thing the customer does; each checks who the visitor is (and counts the
+    request against the customer's throttle), parses its input strictly, and calls the model
+    that owns the rule. Refused input answers a 400 page in the customer's language.
+    """
+
+    # ------------------------------------------------------------------
+    # Portal home
+    # ------------------------------------------------------------------
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "collection_item_count" in counters:
-            partner_sudo = request.env.user.partner_id.commercial_partner_id.sudo()
-            values["collection_item_count"] = sum(
-                len(section["items"]) for section in partner_sudo._collection_portal_sections()
+            partner = request.env.user.partner_id.commercial_partner_id
+            Line = request.env["account.move.line"]
+            # Portal users cannot read journal items: counted for their own customer only.
+            values["collection_item_count"] = Line.sudo().search_count(
+                Line._collection_portal_items_domain(partner)
             )
         return values
 
-    def _collection_visitor(self, partner_id=None, token=None):
-        """``(partner_sudo, page_path, who)`` of the visitor, or NotFound. With a token: the
-        customer whose secret it is; without: the logged-in user's commercial partner."""
-        if token is not None:
-            partner_sudo = request.env["res.partner"].sudo().browse(partner_id).exists()
-            # Same answer for an unknown customer and a wrong, expired or revoked secret.
-            if not partner_sudo or not partner_sudo._collection_check_token(token):
+    # ------------------------------------------------------------------
+    # Who is the visitor
+    # ------------------------------------------------------------------
+
+    def _collection_check_access(self, kind):
+        """``(partner_sudo, link_sudo)`` of the visitor, its request counted against the
+        customer's throttle (``kind``: "view" or "say"). Under /my/collections the logged-in
+        user's commercial partner (no link); elsewhere the link bound to the session, still
+        valid. Nobody or an invalid link: NotFound, the same answer for every case."""
+        Link = request.env["collection.portal.link"]
+        if PORTAL_PAGE in request.httprequest.path:
+            if request.env.user._is_public():
                 raise NotFound()
-            return (
-                partner_sudo,
-                f"/collections/{partner_id}/{token}",
-                request.env._("a visitor with the link sent in the reminders"),
-            )
-        if request.env.user._is_public():
-            raise NotFound()
-        user = request.env.user
-        return user.partner_id.commercial_partner_id.sudo(), "/my/collections", user.name
+            # The page shows the customer's receivables, which portal users cannot read.
+            partner_sudo = request.env.user.partner_id.commercial_partner_id.sudo()
+            link_sudo = Link.sudo()
+        else:
+            # The link's record is not readable by its visitor; its validity is checked here.
+            link_sudo = Link.sudo().browse(request.session.get(LINK_KEY)).exists()
+            if not link_sudo or not link_sudo._is_valid():
+                request.session.pop(LINK_KEY, None)
+                raise NotFound()
+            partner_sudo = link_sudo.partner_id
+        self._collection_set_lang(partner_sudo, bool(link_sudo))
+        if not request.env["collection.portal.throttle"].sudo()._hit(partner_sudo, kind):
+            raise TooManyRequests()
+        return partner_sudo.with_env(request.env(su=True)), link_sudo.with_env(request.env(su=True))
 
-    def _collection_lang(self, partner_sudo, lang=None):
-        """Link visitors see the page in the customer's language, or the one they choose."""
+    def _collection_set_lang(self, partner_sudo, is_link):
+        """Link visitors read the customer's language, or the one they chose (?lang=...)."""
         installed = dict(request.env["res.lang"].get_installed())
+        chosen = request.params.get("lang")
+        if chosen in installed:
+            request.session[LANG_KEY] = chosen
+        lang = request.session.get(LANG_KEY) or (partner_sudo.lang if is_link else None)
         if lang in installed:
-            return lang
-        if request.env.user._is_public() and partner_sudo.lang in installed:
-            return partner_sudo.lang
-        return None
-
-    def _collection_render(self, partner_sudo, page_path, lang=None):
-        if lang := self._collection_lang(partner_sudo, lang):
             request.update_context(lang=lang)
-        page_url = partner_sudo.get_base_url() + page_path
+
+    @staticmethod
+    def _collection_page():
+        """Where the visitor's page is: the portal's, or the link visitor's."""
+        return PORTAL_PAGE if PORTAL_PAGE in request.httprequest.path else LINK_PAGE
+
+    def _collection_who(self, link_sudo):
+        if link_sudo:
+            return request.env._("a visitor with the link sent in the reminders")
+        return request.env.user.name
+
+    def _collection_company(self, partner_sudo, company_id):
+        """One of the companies the customer owes something to (its id as sent), sudo-ed: its
+        collection settings are read for a visitor who is not its user."""
+        company_sudo = request.env["res.company"].sudo().browse(parse_id(company_id, "company"))
+        if company_sudo not in self._collection_companies(partner_sudo):
+            raise InputError("company", "format")
+        return company_sudo
+
+    def _collection_companies(self, partner_sudo):
+        return (
+            request.env["report.collection_followup.report_statement"]
+            .sudo()
+            ._companies(partner_sudo)
+        )
+
+    # ------------------------------------------------------------------
+    # Answers
+    # ------------------------------------------------------------------
+
+    def _collection_error_page(self, text, status):
+        return request.render(
+            "collection_followup.portal_collections_error",
+            {
+                "page_name": "collections",
+                "message": text,
+                "page_path": self._collection_page(),
+                "direction": request.env["res.lang"]._get_data(code=request.env.lang).direction,
+            },
+            status=status,
+        )
+
+    def _collection_too_many(self):
+        return self._collection_error_page(
+            request.env._("Too many requests: please try again in a few minutes."), 429
+        )
+
+    def _collection_input_message(self, error):
+        """The sentence for refused input, in the visitor's language."""
+        _ = request.env._
+        if error.field == "date" and error.reason == "range":
+            return _(
+                "Choose a date from %(first)s to %(last)s.",
+                first=tools.format_date(request.env, error.details["earliest"]),
+                last=tools.format_date(request.env, error.details["latest"]),
+            )
+        if error.field == "installments":
+            return _(
+                "Choose between %(low)s and %(high)s instalments.",
+                low=INSTALLMENTS[0],
+                high=INSTALLMENTS[1],
+            )
+        if error.field == "upload" and error.reason == "type":
+            return _("A proof file must be one of: %(types)s.", types=UPLOAD_TYPES_TEXT)
+        if error.field == "upload":
+            return _(
+                "Send at most %(count)s proof files, %(size)s MB together.",
+                count=PORTAL_UPLOAD_MAX_FILES,
+                size=PORTAL_UPLOAD_MAX_BYTES // (1024 * 1024),
+            )
+        messages = {
+            "amount": _("Give the amount as a number, for example 1250.00."),
+            "date": _("Give the date as year-month-day, for example 2026-12-31."),
+            "company": _("There is nothing owed to this company."),
+            "invoice": _("Choose one of your invoices."),
+            "plan": _("This payment plan is not waiting for your answer."),
+            "reason": _("Choose a reason."),
+            "message": _(
+                "Your message is too long: at most %(count)s characters.", count=MAX_MESSAGE_CHARS
+            ),
+            "mobile": _("Give your mobile number."),
+            "code": _("Give the code we emailed you."),
+            "version": _("The terms changed since you opened the page: please read them again."),
+        }
+        return messages.get(error.field) or _("This request is not valid.")
+
+    def _collection_say(self, say, binding=False, code=None):
+        """Carry out a statement of the customer (a POST): ``say(partner_sudo, link_sudo,
+        who)`` returns the thank-you text. Throttled; a binding act from a link needs the
+        one-time code (checked outside the savepoint, so that a wrong code counts); what the
+        model refuses is rolled back and answered by a 400 page."""
+        try:
+            partner_sudo, link_sudo = self._collection_check_access("say")
+        except TooManyRequests:
+            return self._collection_too_many()
+        who = self._collection_who(link_sudo)
+        try:
+            if binding and link_sudo:
+                link_sudo._check_code(code)
+                who = request.env._(
+                    "a visitor with the link, confirmed by a code sent to %(email)s",
+                    email=partner_sudo._collection_recipient().email,
+                )
+            with request.env.cr.savepoint():
+                text = say(partner_sudo, link_sudo, who)
+        except InputError as error:
+            return self._collection_error_page(self._collection_input_message(error), 400)
+        except (UserError, ValidationError) as error:
+            return self._collection_error_page(str(error), 400)
+        request.session[MESSAGE_KEY] = {"type": "success", "text": text}
+        return request.redirect(self._collection_page())
+
+    # ------------------------------------------------------------------
+    # The page
+    # ------------------------------------------------------------------
+
+    @http.route("/c/<string:secret>", type="http", auth="public", website=True, sitemap=False)
+    def collections_link(self, secret, **kwargs):
+        """The link of a reminder: bind it to the visitor's session, then show the page at an
+        address without the secret (which then stays out of history, referrers and logs)."""
+        link_sudo = request.env["collection.portal.link"]._find(secret)
+        if not link_sudo:
+            raise NotFound()
+        self._collection_set_lang(link_sudo.partner_id, True)
+        if not request.env["collection.portal.throttle"].sudo()._hit(link_sudo.partner_id, "view"):
+            return self._collection_too_many()
+        request.session[LINK_KEY] = link_sudo.id
+        link_sudo.last_used = fields.Datetime.now()
+        lang = kwargs.get("lang")
+        return request.redirect(f"{LINK_PAGE}?lang={lang}" if lang else LINK_PAGE)
+
+    @http.route([PORTAL_PAGE, LINK_PAGE], type="http", auth="public", website=True, sitemap=False)
+    def collections_page(self, **kwargs):
+        if PORTAL_PAGE in request.httprequest.path and request.env.user._is_public():
+            return request.redirect(f"/web/login?redirect={PORTAL_PAGE}")
+        try:
+            partner_sudo, link_sudo = self._collection_check_access("view")
+        except TooManyRequests:
+            return self._collection_too_many()
         return request.render(
             "collection_followup.portal_collections",
             {
                 "page_name": "collections",
                 "partner": partner_sudo,
-                "sections": partner_sudo._collection_portal_sections(),
-                "page_url": page_url,
-                "page_path": page_path,
-                "qr_code": qr_png_data_uri(page_url),
+                "is_link": bool(link_sudo),
+                "sections": self._collection_sections(partner_sudo),
+                "page_path": self._collection_page(),
                 "message": request.session.pop(MESSAGE_KEY, None),
                 "direction": request.env["res.lang"]._get_data(code=request.env.lang).direction,
                 "reasons": request.env["collection.dispute"]
                 ._fields["reason"]
                 ._description_selection(request.env),
+                "installments": range(INSTALLMENTS[0], 13),
             },
+            headers={"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"},
         )
 
-    @http.route("/my/collections", type="http", auth="user", website=True)
-    def portal_my_collections(self, lang=None, **kwargs):
-        partner_sudo, page_path, _who = self._collection_visitor()
-        return self._collection_render(partner_sudo, page_path, lang)
+    def _collection_sections(self, partner_sudo):
+        """What the customer sees: per company it owes, the sections of its statement of
+        account (items, totals, level reached), the discounts and fees, the plans, promises,
+        disputes and terms, and the bounds of a promise."""
+        today = fields.Date.context_today(partner_sudo)
+        env = partner_sudo.env
+        Acceptance = env["collection.terms.acceptance"]
+        sections = env["report.collection_followup.report_statement"]._sections(partner_sudo)
+        for section in sections:
+            company_sudo, currency, policy = (
+                section["company"],
+                section["currency"],
+                section["policy"],
+            )
+            moves = env["account.move"].union(*(item["move"] for item in section["items"]))
+            moves = moves.sorted("invoice_date_due")
+            previews = moves._collection_late_fee_preview(today)
+            mine = [("partner_id", "=", partner_sudo.id), ("company_id", "=", company_sudo.id)]
+            version = Acceptance._terms_version(policy)
+            section.update(
+                {
+                    "late_fees": [
+                        {"move": move, **previews[move.id]} for move in moves if move.id in previews
+                    ],
+                    "fee_terms": [
+                        rule._terms_text()
+                        for rule in env["collection.late.fee.rule"]._policy_rules(policy)
+                    ],
+                    "discounts": [
+                        {"move": move, **offer}
+                        for move in moves
+                        for offer in [move._collection_discount_offer(today)]
+                        if offer
+                    ],
+                    "plans": env["collection.payment.plan"].search(
+                        [*mine, ("state", "in", ("accepted", "running"))]
+                    ),
+                    "proposed_plans": env["collection.payment.plan"].search(
+                        [*mine, ("state", "=", "proposed")]
+                    ),
+                    "plan_requested": bool(
+                        env["collection.payment.plan"].search_count(
+                            [*mine, ("source", "=", "portal"), ("state", "=", "draft")]
+                        )
+                    ),
+                    "promises": env["collection.promise"].search(
+                        [*mine, ("state", "in", ("open", "to_approve"))]
+                    ),
+                    "disputes": env["collection.dispute"].search([*mine, ("state", "=", "open")]),
+                    "promise_min": currency.round(
+                        section["situation"].overdue
+                        * company_sudo.collection_promise_min_percent
+                        / 100
+                    ),
+                    "promise_last": today
+                    + timedelta(days=company_sudo.collection_promise_horizon_days),
+                    "terms_text": Acceptance._terms_text(policy),
+                    "terms_version": version,
+                    "terms_accepted": version
+                    and Acceptance._accepted(partner_sudo, company_sudo, version),
+                }
+            )
+        return sections
 
     @http.route(
-        "/collections/<int:partner_id>/<string:token>", type="http", auth="public", website=True
-    )
-    def collections_by_token(self, partner_id, token, lang=None, **kwargs):
-        partner_sudo, page_path, _who = self._collection_visitor(partner_id, token)
-        return self._collection_render(partner_sudo, page_path, lang)
-
-    @http.route("/collections/<int:partner_id>/<string:token>/qr", type="http", auth="public")
-    def collections_qr(self, partner_id, token, **kwargs):
-        """The QR code of the link, as an image for the reminder emails."""
-        partner_sudo, page_path, _who = self._collection_visitor(partner_id, token)
-        png = qr_png(partner_sudo.get_base_url() + page_path)
-        return request.make_response(
-            png, [("Content-Type", "image/png"), ("Cache-Control", "private, max-age=3600")]
-        )
-
-    @http.route(
-        [
-            "/my/collections/statement/<int:company_id>",
-            "/collections/<int:partner_id>/<string:token>/statement/<int:company_id>",
-        ],
+        [f"{PORTAL_PAGE}/statement/<int:company_id>", f"{LINK_PAGE}/statement/<int:company_id>"],
         type="http",
         auth="public",
+        website=True,
+        sitemap=False,
     )
-    def collections_statement(self, company_id, partner_id=None, token=None, **kwargs):
+    def collections_statement(self, company_id, **kwargs):
         """The statement of account of this customer with this company, as a PDF."""
-        partner_sudo, page_path, _who = self._collection_visitor(partner_id, token)
         try:
-            partner_sudo._collection_portal_company(company_id)
-        except UserError as error:
-            request.session[MESSAGE_KEY] = {"type": "info", "text": str(error)}
-            return request.redirect(page_path)
-        content, report_type = (
-            request.env["ir.actions.report"]
-            .sudo()
-            ._render_qweb_pdf(
-                "collection_followup.action_report_statement",
-                partner_sudo.ids,
-                data={"company_id": company_id},
-            )
+            partner_sudo, link_sudo = self._collection_check_access("view")
+        except TooManyRequests:
+            return self._collection_too_many()
+        try:
+            company_sudo = self._collection_company(partner_sudo, str(company_id))
+        except InputError as error:
+            return self._collection_error_page(self._collection_input_message(error), 400)
+        # The statement report reads the customer's receivables: rendered for its visitor.
+        report_sudo = request.env["ir.actions.report"].sudo()
+        content, report_type = report_sudo._render_qweb_pdf(
+            "collection_followup.action_report_statement",
+            partner_sudo.ids,
+            data={"company_id": company_sudo.id},
         )
         filename = request.env._(
             "Statement %(customer)s.%(ext)s", customer=partner_sudo.name, ext=report_type
@@ -129,117 +359,307 @@ class CollectionPortal(CustomerPortal):
             [("Content-Type", mimetype), ("Content-Disposition", content_disposition(filename))],
         )
 
+    # ------------------------------------------------------------------
+    # What the customer says
+    # ------------------------------------------------------------------
+
     @http.route(
-        [
-            "/my/collections/say/<string:what>",
-            "/collections/<int:partner_id>/<string:token>/say/<string:what>",
-        ],
+        [f"{PORTAL_PAGE}/promise", f"{LINK_PAGE}/promise"],
         type="http",
         auth="public",
         methods=["POST"],
         website=True,
     )
-    def collections_say(self, what, partner_id=None, token=None, **post):
-        """The customer promises, disputes, asks for a plan, accepts the terms or gives a
-        mobile number. CSRF-checked (Odoo's default for POST) and throttled per customer."""
-        partner_sudo, page_path, who = self._collection_visitor(partner_id, token)
-        handlers = {
-            "promise": lambda: partner_sudo._collection_portal_promise(
-                post.get("company_id"), post.get("date"), post.get("amount")
+    def collections_promise(self, company_id=None, date=None, amount=None, **kwargs):
+        def say(partner_sudo, link_sudo, who):
+            company_sudo = self._collection_company(partner_sudo, company_id)
+            currency = company_sudo.currency_id
+            today = fields.Date.context_today(partner_sudo)
+            last = today + timedelta(days=company_sudo.collection_promise_horizon_days)
+            promised = parse_amount(amount, currency.decimal_places) / 10**currency.decimal_places
+            promise_sudo = (
+                request.env["collection.promise"]
+                .sudo()
+                ._create_from_portal(
+                    partner_sudo, company_sudo, parse_date(date, today, last), promised
+                )
             )
-            and request.env._("Thank you: we will not send you reminders until then."),
-            "dispute": lambda: partner_sudo._collection_portal_dispute(
-                post.get("move_id"),
-                post.get("reason"),
-                post.get("message"),
-                self._collection_uploaded_proof(),
-            )
-            and request.env._("Thank you: we will look into it and get back to you."),
-            "plan": lambda: partner_sudo._collection_portal_plan_request(
-                post.get("company_id"), post.get("installments")
-            )
-            and request.env._("Thank you: we will propose you a payment plan."),
-            "accept_plan": lambda: partner_sudo._collection_portal_accept_plan(
-                post.get("plan_id"), who
-            )
-            and request.env._("Thank you: your payment plan is in force."),
-            "terms": lambda: partner_sudo._collection_portal_accept_terms(
-                who, request.httprequest.remote_addr
-            )
-            or request.env._("Thank you: the collection terms are accepted."),
-            "mobile": lambda: request.env._(
-                "Thank you: we will send our text messages to %(number)s.",
-                number=partner_sudo._collection_portal_mobile(post.get("mobile")),
-            ),
-        }
-        if what not in handlers:
-            raise NotFound()
-        try:
-            partner_sudo._collection_portal_throttle()
-            with request.env.cr.savepoint():
-                message = {"type": "success", "text": handlers[what]()}
-        except (UserError, ValidationError) as error:
-            message = {"type": "danger", "text": str(error)}
-        request.session[MESSAGE_KEY] = message
-        return request.redirect(page_path)
+            if promise_sudo.state == "to_approve":
+                return request.env._(
+                    "Thank you: we will look at your promise and tell you whether we can wait."
+                )
+            return request.env._("Thank you: we will not send you reminders until then.")
+
+        return self._collection_say(say)
 
     @http.route(
-        [
-            "/my/collections/pay/<int:company_id>",
-            "/collections/<int:partner_id>/<string:token>/pay/<int:company_id>",
-        ],
+        [f"{PORTAL_PAGE}/dispute", f"{LINK_PAGE}/dispute"],
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
+    def collections_dispute(self, move_id=None, reason=None, message=None, **kwargs):
+        def say(partner_sudo, link_sudo, who):
+            invoice_sudo = request.env["account.move"].sudo().browse(parse_id(move_id, "invoice"))
+            if not invoice_sudo.exists() or invoice_sudo.commercial_partner_id != partner_sudo:
+                raise InputError("invoice", "format")
+            request.env["collection.dispute"].sudo()._create_from_portal(
+                partner_sudo,
+                invoice_sudo,
+                parse_choice(reason, dict(DISPUTE_REASONS), "reason"),
+                parse_text(message, MAX_MESSAGE_CHARS, "message"),
+                self._collection_uploaded_proofs(),
+            )
+            return request.env._("Thank you: we will look into it and get back to you.")
+
+        return self._collection_say(say)
+
+    @http.route(
+        [f"{PORTAL_PAGE}/plan", f"{LINK_PAGE}/plan"],
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
+    def collections_plan_request(self, company_id=None, installments=None, **kwargs):
+        def say(partner_sudo, link_sudo, who):
+            company_sudo = self._collection_company(partner_sudo, company_id)
+            count = parse_int(installments, *INSTALLMENTS, field="installments")
+            request.env["collection.payment.plan"].sudo()._create_from_portal(
+                partner_sudo, company_sudo, count
+            )
+            return request.env._("Thank you: we will propose you a payment plan.")
+
+        return self._collection_say(say)
+
+    @http.route(
+        [f"{PORTAL_PAGE}/plan/accept", f"{LINK_PAGE}/plan/accept"],
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
+    def collections_accept_plan(self, plan_id=None, code=None, **kwargs):
+        def say(partner_sudo, link_sudo, who):
+            plan_sudo = (
+                request.env["collection.payment.plan"].sudo().browse(parse_id(plan_id, "plan"))
+            )
+            if not plan_sudo.exists() or plan_sudo.partner_id.commercial_partner_id != partner_sudo:
+                raise InputError("plan", "format")
+            plan_sudo._action_accept_from_portal(partner_sudo, who)
+            return request.env._("Thank you: your payment plan is in force.")
+
+        return self._collection_say(say, binding=True, code=code)
+
+    @http.route(
+        [f"{PORTAL_PAGE}/terms", f"{LINK_PAGE}/terms"],
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
+    def collections_accept_terms(self, company_id=None, version=None, code=None, **kwargs):
+        def say(partner_sudo, link_sudo, who):
+            company_sudo = self._collection_company(partner_sudo, company_id)
+            acceptance_sudo = (
+                request.env["collection.terms.acceptance"]
+                .sudo()
+                ._create_from_portal(
+                    partner_sudo,
+                    company_sudo,
+                    parse_text(version, 64, "version"),
+                    who,
+                    request.httprequest.remote_addr,
+                    user=None if link_sudo else request.env.user,
+                    link=link_sudo,
+                )
+            )
+            return request.env._(
+                "Thank you: you accepted the collection terms on %(date)s.",
+                date=tools.format_datetime(request.env, acceptance_sudo.date),
+            )
+
+        return self._collection_say(say, binding=True, code=code)
+
+    @http.route(
+        [f"{PORTAL_PAGE}/mobile", f"{LINK_PAGE}/mobile"],
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
+    def collections_mobile(self, mobile=None, code=None, **kwargs):
+        def say(partner_sudo, link_sudo, who):
+            number = parse_text(mobile, 64, "mobile")
+            if not number:
+                raise InputError("mobile", "missing")
+            number = partner_sudo._action_set_mobile_from_portal(number)
+            return request.env._(
+                "Thank you: we will send our text messages to %(number)s.", number=number
+            )
+
+        return self._collection_say(say, binding=True, code=code)
+
+    @http.route(f"{LINK_PAGE}/code", type="http", auth="public", methods=["POST"], website=True)
+    def collections_send_code(self, **kwargs):
+        """A link visitor asks for the one-time code that confirms a binding act."""
+
+        def say(partner_sudo, link_sudo, who):
+            email = link_sudo._send_code()
+            name, _at, domain = email.partition("@")
+            return request.env._(
+                "We emailed a code to %(email)s: enter it with your answer within "
+                "%(minutes)s minutes.",
+                email=f"{name[:1]}***@{domain}",
+                minutes=PORTAL_CODE_MINUTES,
+            )
+
+        return self._collection_say(say)
+
+    def _collection_uploaded_proofs(self):
+        """The proof files sent with a dispute, ``[(name, content, mimetype)]``: at most
+        PORTAL_UPLOAD_MAX_FILES, PORTAL_UPLOAD_MAX_BYTES together, each of an allowed type
+        judged by its content."""
+        uploads = [f for f in request.httprequest.files.getlist("proof") if f.filename]
+        if len(uploads) > PORTAL_UPLOAD_MAX_FILES:
+            raise InputError("upload", "count")
+        proofs, left = [], PORTAL_UPLOAD_MAX_BYTES
+        for upload in uploads:
+            content = upload.read(left + 1)
+            left -= len(content)
+            if left < 0:
+                raise InputError("upload", "size")
+            mimetype, name = sniff_upload(upload.filename, content)
+            proofs.append((name, content, mimetype))
+        return proofs
+
+    # ------------------------------------------------------------------
+    # Paying
+    # ------------------------------------------------------------------
+
+    @http.route(
+        [f"{PORTAL_PAGE}/pay/<int:company_id>", f"{LINK_PAGE}/pay/<int:company_id>"],
         type="http",
         auth="public",
         website=True,
+        sitemap=False,
     )
-    def collections_pay(self, company_id, partner_id=None, token=None, **kwargs):
-        """Odoo's page to pay the overdue invoices together, for this customer and company,
-        reachable with the secret link too; the payment goes through our transaction route."""
-        partner_sudo, page_path, _who = self._collection_visitor(partner_id, token)
+    def collections_pay(self, company_id, **kwargs):
+        """Odoo's page to pay the overdue invoices of this customer and company together, for
+        link visitors too, whichever contacts of the customer the invoices are addressed to;
+        the transaction goes through our route."""
         try:
-            invoices_sudo = partner_sudo._collection_overdue_invoices(company_id)
+            partner_sudo, link_sudo = self._collection_check_access("view")
+        except TooManyRequests:
+            return self._collection_too_many()
+        page = self._collection_page()
+        try:
+            company_sudo = self._collection_company(partner_sudo, str(company_id))
+            invoices_sudo = self._collection_payable_invoices(partner_sudo, company_sudo)
+        except InputError as error:
+            return self._collection_error_page(self._collection_input_message(error), 400)
         except UserError as error:
-            request.session[MESSAGE_KEY] = {"type": "info", "text": str(error)}
-            return request.redirect(page_path)
-        values = self._overdue_invoices_get_page_view_values(invoices_sudo, **kwargs)
-        amount = sum(invoices_sudo.mapped("amount_residual"))
-        values["amount"] = values["payment"]["amount"] = amount
-        values.update(
-            transaction_route=f"{page_path}/transaction/{company_id}", landing_route=page_path
+            return self._collection_error_page(str(error), 400)
+        if not invoices_sudo:
+            request.session[MESSAGE_KEY] = {
+                "type": "info",
+                "text": request.env._("Nothing is overdue: thank you!"),
+            }
+            return request.redirect(page)
+        values = self._collection_pay_values(partner_sudo, link_sudo, company_sudo, invoices_sudo)
+        return request.render(
+            "account_payment.portal_overdue_invoices_page",
+            values,
+            headers={"Cache-Control": "no-store"},
         )
-        return request.render("account_payment.portal_overdue_invoices_page", values)
+
+    def _collection_payable_invoices(self, partner_sudo, company_sudo):
+        # The customer's invoices and disputes are not readable by its visitors.
+        Move_sudo = request.env["account.move"].sudo()
+        invoices_sudo = Move_sudo.search(
+            Move_sudo._collection_portal_overdue_domain(partner_sudo, company_sudo)
+        )
+        if len(invoices_sudo.currency_id) > 1:
+            raise UserError(
+                request.env._(
+                    "Your overdue invoices are in several currencies: pay them one by one."
+                )
+            )
+        return invoices_sudo
+
+    def _collection_pay_values(self, partner_sudo, link_sudo, company_sudo, invoices_sudo):
+        """The values of account_payment's overdue invoices page, for invoices that may be
+        addressed to several contacts of the customer (Odoo's own helper wants one partner):
+        the customer pays them as one, and the payment is the customer's."""
+        currency = invoices_sudo.currency_id
+        amount = currency.round(sum(invoices_sudo.mapped("amount_residual")))
+        reference = (
+            company_sudo.get_next_batch_payment_communication()
+            if len(invoices_sudo) > 1
+            else invoices_sudo.name
+        )
+        page = self._collection_page()
+        values = {
+            "page_name": "overdue_invoices",
+            "payment": {
+                "date": fields.Date.context_today(partner_sudo),
+                "reference": reference,
+                "amount": amount,
+                "currency": currency,
+            },
+            "amount": amount,
+        }
+        values |= self._get_common_page_view_values(
+            invoices_data={
+                "partner": partner_sudo,
+                "company": company_sudo,
+                "total_amount": amount,
+                "currency": currency,
+                "amount_residual": amount,
+                "payment_reference": reference,
+                "landing_route": page,
+                "transaction_route": f"{page}/transaction/{company_sudo.id}",
+            },
+        )
+        if link_sudo:
+            # A link is not a login: the customer's saved cards are for its portal users.
+            values["tokens_sudo"] = request.env["payment.token"].sudo()
+        values["amount"] = amount
+        return values
 
     @http.route(
         [
-            "/my/collections/transaction/<int:company_id>",
-            "/collections/<int:partner_id>/<string:token>/transaction/<int:company_id>",
+            f"{PORTAL_PAGE}/transaction/<int:company_id>",
+            f"{LINK_PAGE}/transaction/<int:company_id>",
         ],
         type="json",
         auth="public",
     )
-    def collections_transaction(
-        self, company_id, payment_reference, partner_id=None, token=None, **kwargs
-    ):
+    def collections_transaction(self, company_id, payment_reference=None, **kwargs):
         """One transaction for all the overdue invoices. The amount is what they still owe,
         computed here: whatever amount the request carries is ignored."""
-        partner_sudo, _page_path, _who = self._collection_visitor(partner_id, token)
-        invoices_sudo = partner_sudo._collection_overdue_invoices(company_id)
+        try:
+            partner_sudo, link_sudo = self._collection_check_access("say")
+        except TooManyRequests as error:
+            raise UserError(
+                request.env._("Too many requests: please try again in a few minutes.")
+            ) from error
+        company_sudo = self._collection_company(partner_sudo, str(company_id))
+        invoices_sudo = self._collection_payable_invoices(partner_sudo, company_sudo)
+        if not invoices_sudo:
+            raise UserError(request.env._("Nothing is overdue: thank you!"))
+        if link_sudo and kwargs.get("flow") == "token":
+            raise UserError(request.env._("Log in to pay with a saved payment method."))
         self._validate_transaction_kwargs(kwargs)
-        kwargs["amount"] = sum(invoices_sudo.mapped("amount_residual"))
+        kwargs["amount"] = invoices_sudo.currency_id.round(
+            sum(invoices_sudo.mapped("amount_residual"))
+        )
+        payer = partner_sudo if link_sudo else request.env.user.partner_id
         return self._process_transaction(
-            partner_sudo.id,
+            payer.id,
             invoices_sudo.currency_id.id,
             invoices_sudo.ids,
             payment_reference,
             **kwargs,
         )
-
-    def _collection_uploaded_proof(self):
-        files = [f for f in request.httprequest.files.getlist("proof") if f.filename]
-        proof = []
-        for upload in files[:5]:
-            content = upload.read(MAX_PROOF_BYTES + 1)
-            if len(content) > MAX_PROOF_BYTES:
-                raise UserError(request.env._("A proof file is limited to 10 MB."))
-            proof.append((upload.filename, content))
-        return proof

@@ -1,3 +1,4 @@
+from . import collection_request_mixin
 from . import collection_followup_policy
 from . import collection_followup_level
 from . import collection_followup_action
@@ -32,3 +33,6 @@ from . import collection_agency_case
 from . import collection_agency_case_line
 from . import collection_agency_commission
 from . import collection_case_file
+from . import collection_portal_link
+from . import collection_portal_throttle
+from . import collection_terms_acceptance

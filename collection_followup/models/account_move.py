@@ -665,3 +665,22 @@ class AccountMove(models.Model):
                 }
             )
         return vals_list
+
+    @api.model
+    def _collection_portal_overdue_domain(self, partner, company):
+        """The overdue invoices ``partner``'s customer pays together from its collections
+        page, in ``company``, whichever of its contacts each is addressed to; disputed ones
+        are left aside."""
+        customer = partner.commercial_partner_id
+        disputed = self.env["collection.dispute"].search(
+            [("partner_id", "=", customer.id), ("state", "=", "open")]
+        )
+        return [
+            ("commercial_partner_id", "=", customer.id),
+            ("company_id", "=", company.id),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+            ("invoice_date_due", "<", fields.Date.context_today(self)),
+            ("id", "not in", disputed.move_id.ids),
+        ]

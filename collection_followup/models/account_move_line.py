@@ -80,3 +80,15 @@ class AccountMoveLine(models.Model):
                 }
             )
         return installments
+
+    @api.model
+    def _collection_portal_items_domain(self, partner):
+        """The open receivable items of ``partner``'s customer in every company: what its
+        collections page is about, and what the portal home counts."""
+        return [
+            ("partner_id.commercial_partner_id", "=", partner.commercial_partner_id.id),
+            ("account_id.account_type", "=", "asset_receivable"),
+            ("parent_state", "=", "posted"),
+            ("reconciled", "=", False),
+            ("amount_residual", "!=", 0),
+        ]

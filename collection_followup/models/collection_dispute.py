@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from ..const import DISPUTE_REASONS
 
@@ -11,7 +11,7 @@ class CollectionDispute(models.Model):
 
     _name = "collection.dispute"
     _description = "Invoice Dispute"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "collection.request.mixin"]
     _order = "id desc"
     _check_company_auto = True
 
@@ -57,24 +57,49 @@ class CollectionDispute(models.Model):
         tracking=True,
     )
     resolution_note = fields.Text()
+    resent_on = fields.Date(
+        string="Invoice Sent Again On",
+        readonly=True,
+        copy=False,
+        help="When the invoice was emailed again because the customer never received it (at "
+        "most once a day per invoice).",
+    )
     resolved_by_id = fields.Many2one("res.users", readonly=True)
     resolved_date = fields.Date(
         readonly=True, copy=False, help="Late-payment interest resumes the day after."
     )
 
+    @api.constrains("move_id", "state")
+    def _check_one_open_dispute(self):
+        open_disputes = self.filtered(lambda d: d.state == "open")
+        counts = dict(
+            self._read_group(
+                [("move_id", "in", open_disputes.move_id.ids), ("state", "=", "open")],
+                ["move_id"],
+                ["__count"],
+            )
+        )
+        for dispute in open_disputes:
+            if counts.get(dispute.move_id, 0) > 1:
+                raise ValidationError(
+                    self.env._(
+                        "Invoice %(invoice)s is already disputed: we are looking into it.",
+                        invoice=dispute.move_id.name,
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
         disputes = super().create(vals_list)
+        # Recorded in the backend: the collector who records it owns it, if the customer has
+        # no collector; from the portal: never the visitor.
+        fallback = self.env.user if not self.env.user.share else None
         for dispute in disputes:
             if dispute.reason == "not_received":
                 dispute._resend_invoice()
-            collector = dispute.partner_id.with_company(dispute.company_id)._collection_collector()
-            dispute.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=self.env._(
-                    "Resolve the dispute on %(invoice)s", invoice=dispute.move_id.name
-                ),
-                user_id=(collector or self.env.user).id,
+            dispute._collection_schedule_owner_activity(
+                self.env._("Resolve the dispute on %(invoice)s", invoice=dispute.move_id.name),
+                fallback=fallback if dispute.source == "backend" else None,
             )
         return disputes
 
@@ -84,9 +109,19 @@ class CollectionDispute(models.Model):
             dispute.display_name = f"{dispute.move_id.name} · {reasons.get(dispute.reason, '')}"
 
     def _resend_invoice(self):
-        """ "I never received it": the current invoice goes out again at once."""
+        """ "I never received it": the current invoice goes out again at once, at most once a
+        day per invoice (a second dispute the same day says so in the invoice's chatter)."""
         self.ensure_one()
         invoice = self.move_id
+        today = fields.Date.context_today(self)
+        if self.search_count([("move_id", "=", invoice.id), ("resent_on", "=", today)]):
+            invoice.sudo().message_post(  # a note by the dispute, whoever recorded it
+                body=self.env._(
+                    "Invoice %(invoice)s was already sent again today: not sent a second time.",
+                    invoice=invoice.name,
+                )
+            )
+            return
         recipient = invoice.partner_id._collection_recipient()
         if not recipient.email:
             invoice.message_post(
@@ -96,6 +131,7 @@ class CollectionDispute(models.Model):
                 )
             )
             return
+        self.sudo().resent_on = today  # bookkeeping of the dispute, whoever recorded it
         attachments = self.env["collection.followup.action"]._invoice_pdfs(invoice)
         invoice.sudo().with_context(mail_notify_force_send=False).message_post(
             body=self.env._(
@@ -121,9 +157,41 @@ class CollectionDispute(models.Model):
                 "resolution_note": note or False,
             }
         )
-        self.activity_ids.action_feedback(
-            feedback=dict(self._fields["resolution"].selection)[resolution]
+        self._collection_close_owner_activities(
+            dict(self._fields["resolution"].selection)[resolution]
         )
+
+    @api.model
+    def _create_from_portal(self, partner, invoice, reason, message, proofs=()):
+        """The customer disputes one of its posted invoices, with proof files
+        (``[(name, content, mimetype)]``, already checked). Called sudo-ed by the portal
+        after it checked who the visitor is."""
+        partner = partner.commercial_partner_id
+        if (
+            invoice.commercial_partner_id != partner
+            or invoice.move_type != "out_invoice"
+            or invoice.state != "posted"
+        ):
+            raise UserError(self.env._("Choose one of your invoices."))
+        if reason not in dict(DISPUTE_REASONS):
+            raise UserError(self.env._("Choose a reason."))
+        dispute = self.create(
+            {"move_id": invoice.id, "reason": reason, "message": message, "source": "portal"}
+        )
+        if proofs:
+            dispute.attachment_ids = self.env["ir.attachment"].create(
+                [
+                    {
+                        "name": name,
+                        "raw": content,
+                        "mimetype": mimetype,
+                        "res_model": dispute._name,
+                        "res_id": dispute.id,
+                    }
+                    for name, content, mimetype in proofs
+                ]
+            )
+        return dispute
 
     def _check_open(self):
         if any(dispute.state != "open" for dispute in self):

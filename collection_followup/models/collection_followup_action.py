@@ -2,6 +2,7 @@ import logging
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
+from odoo.tools import is_html_empty
 
 from ..const import CHANNELS
 from ..tools.qr import qr_png_data_uri
@@ -185,6 +186,9 @@ class CollectionFollowupAction(models.Model):
         return self.partner_id._collection_recipient()
 
     def _execute_email(self, decision):
+        """Email the level's reminder. The email carries a new link to the customer's
+        collections page (and its QR code, inline); the copy kept in the customer's chatter
+        says a link was sent, without it, so that no employee reads the customer's key."""
         recipient = self._recipient()
         if not recipient.email:
             raise UserError(
@@ -195,27 +199,90 @@ class CollectionFollowupAction(models.Model):
             )
         # Posting on a contact needs the right to edit it; the reminder is the engine's message.
         partner, level, company = self.partner_id.sudo(), self.level_id, self.company_id
-        template = level.mail_template_id
-        render_context = decision.render_context()
-        rendered = {
-            field: template._render_field(
-                field, partner.ids, compute_lang=True, add_context=render_context
-            )[partner.id]
-            for field in ("subject", "body_html")
-        }
+        link_url = self.env["collection.portal.link"]._mint(partner, company, action=self)
+        sent = self._render_reminder(partner, decision.render_context(collections_url=link_url))
+        kept = self._render_reminder(partner, decision.render_context(link_withheld=True))
         attachments = self._invoice_pdfs(decision.lines.move_id) if level.attach_invoices else []
         message = partner.with_context(mail_notify_force_send=False).message_post(
-            body=rendered["body_html"],
-            subject=rendered["subject"],
-            partner_ids=recipient.ids,
+            body=kept["body_html"],
+            subject=kept["subject"],
             author_id=company.partner_id.id,
             email_from=company.email_formatted or None,
             attachments=attachments,
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
-            email_layout_xmlid="mail.mail_notification_light",
         )
+        self._send_reminder_email(message, recipient, sent["body_html"])
         return {"recipient_id": recipient.id, "mail_message_id": message.id}
+
+    def _render_reminder(self, partner, render_context):
+        template = self.level_id.mail_template_id
+        return {
+            field: template._render_field(
+                field, partner.ids, compute_lang=True, add_context=render_context
+            )[partner.id]
+            for field in ("subject", "body_html")
+        }
+
+    def _send_reminder_email(self, message, recipient, body):
+        """Queue the email of ``message`` to ``recipient`` with ``body`` (the version with the
+        link) in Odoo's light layout, the way a mail template with a layout does, and track its
+        delivery on the message. The mail is deleted once sent: the secret is then only in the
+        customer's mailbox."""
+        message_sudo, company = message.sudo(), self.company_id
+        lang = recipient.lang or self.partner_id.lang or self.env.lang
+        env = self.with_context(lang=lang).env
+        layout_values = {
+            # Sanitized as the body of a message is (the QR code's data: image is kept).
+            "message": env["mail.message"]
+            .sudo()
+            .new(
+                {
+                    "body": tools.html_sanitize(body, sanitize_style=True),
+                    "record_name": self.partner_id.display_name,
+                }
+            ),
+            "subtype": env["mail.message.subtype"].sudo(),
+            "model_description": env["ir.model"]._get("res.partner").display_name,
+            "record": self.partner_id,
+            "record_name": False,
+            "subtitles": False,
+            "company": company,
+            "email_add_signature": False,
+            "signature": "",
+            "website_url": "",
+            "is_html_empty": is_html_empty,
+            "lang": lang,
+        }
+        html = env["ir.qweb"]._render(
+            "mail.mail_notification_light", layout_values, minimal_qcontext=True
+        )
+        # Outgoing mails and their delivery tracking are the system's records.
+        mail_sudo = (
+            env["mail.mail"]
+            .sudo()
+            .create(
+                {
+                    "mail_message_id": message_sudo.id,
+                    "body_html": env["mail.render.mixin"]._replace_local_links(html),
+                    "recipient_ids": [fields.Command.link(recipient.id)],
+                    "auto_delete": True,
+                    "is_notification": True,
+                }
+            )
+        )
+        message_sudo.partner_ids = recipient
+        env["mail.notification"].sudo().create(
+            {
+                "mail_message_id": message_sudo.id,
+                "mail_mail_id": mail_sudo.id,
+                "res_partner_id": recipient.id,
+                "notification_type": "email",
+                "notification_status": "ready",
+                "is_read": True,
+            }
+        )
+        return mail_sudo
 
     def _execute_sms(self, decision):
         recipient = self._recipient()
@@ -243,7 +310,8 @@ class CollectionFollowupAction(models.Model):
         }
 
     def _execute_letter(self, decision):
-        attachment = self._report_attachment(
+        # The copy kept on the action carries no link: each printing gets its own.
+        attachment = self.with_context(collection_letter_archive=True)._report_attachment(
             "collection_followup.action_report_followup_letter", self._letter_filename()
         )
         return {"attachment_id": attachment.id, "recipient_id": self._recipient().id}
@@ -308,10 +376,21 @@ class CollectionFollowupAction(models.Model):
         )
         return {"agency_case_id": case.id, "recipient_id": agency.partner_id.id}
 
-    def _letter_qr_code(self):
-        """QR code of the customer's collections page, printed on the letter."""
+    def _letter_link(self):
+        """The link to the customer's collections page printed on this letter: a new one each
+        time the letter is printed, its secret only on the paper; none on the copy kept on the
+        action, nor on other channels."""
         self.ensure_one()
-        return qr_png_data_uri(self.partner_id._collection_portal_url())
+        if self.channel != "letter" or self.env.context.get("collection_letter_archive"):
+            return ""
+        return self.env["collection.portal.link"]._mint(
+            self.partner_id, self.company_id, action=self
+        )
+
+    @api.model
+    def _letter_qr_code(self, link):
+        """QR code of ``link``, printed on the letter."""
+        return qr_png_data_uri(link)
 
     def _letter_filename(self):
         name = self.partner_id.display_name.replace("/", "_")

@@ -16,7 +16,7 @@ class CollectionPaymentPlan(models.Model):
 
     _name = "collection.payment.plan"
     _description = "Payment Plan"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "collection.request.mixin"]
     _order = "id desc"
     _check_company_auto = True
 
@@ -59,6 +59,13 @@ class CollectionPaymentPlan(models.Model):
     grace_days = fields.Integer(default=5, help="Days after an instalment before it is missed.")
     reminder_days = fields.Integer(
         default=3, help="Days before each instalment when the customer is reminded."
+    )
+    source = fields.Selection(
+        [("backend", "Accountant"), ("portal", "Customer Portal")],
+        default="backend",
+        required=True,
+        readonly=True,
+        help="Customer Portal: the customer asked for this plan on its collections page.",
     )
     pause_fees = fields.Boolean(
         string="No Late Fees While on Schedule",
@@ -340,13 +347,99 @@ class CollectionPaymentPlan(models.Model):
                 ):
                     installment._send_reminder(template, status)
 
-    def _installment_pay_link(self, amount):
-        """A link to pay ``amount`` on the plan's oldest open invoice in the portal.
+    # ------------------------------------------------------------------
+    # What the customer does on its collections page
+    # ------------------------------------------------------------------
 
-        The same link as Odoo's payment link wizard for an invoice (its portal page with the
-        amount and a payment token signed over the invoice and the amount). The wizard signs
-        with the HTTP request's environment, which a scheduled action does not have, so the
-        token is signed here with the same key and values (payment/utils.py).
+    @api.model
+    def _create_from_portal(self, partner, company, installment_count):
+        """The customer asks for a plan in ``installment_count`` instalments: a draft plan over
+        its open invoices in the company (the currency of the oldest one; none disputed or in
+        a plan already), owned by its collector, who computes and proposes the schedule. One
+        request at a time. Called sudo-ed by the portal after it checked who the visitor is."""
+        partner = partner.commercial_partner_id
+        if self.search_count(
+            [
+                ("partner_id", "=", partner.id),
+                ("company_id", "=", company.id),
+                ("source", "=", "portal"),
+                ("state", "in", ("draft", "proposed")),
+            ]
+        ):
+            raise UserError(
+                self.env._(
+                    "We already have your request for a payment plan: we will get back to you."
+                )
+            )
+        invoices = self.env["account.move"].search(
+            [
+                ("commercial_partner_id", "=", partner.id),
+                ("company_id", "=", company.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+            ],
+            order="invoice_date_due, id",
+        )
+        invoices -= self.search(
+            [("move_ids", "in", invoices.ids), ("state", "in", PLAN_ACTIVE_STATES)]
+        ).move_ids
+        invoices -= (
+            self.env["collection.dispute"]
+            .search([("move_id", "in", invoices.ids), ("state", "=", "open")])
+            .move_id
+        )
+        if not invoices:
+            raise UserError(self.env._("You have no open invoice a payment plan could cover."))
+        currency = invoices[0].currency_id
+        plan = self.with_company(company).create(
+            {
+                "partner_id": partner.id,
+                "company_id": company.id,
+                "currency_id": currency.id,
+                "move_ids": [
+                    fields.Command.set(invoices.filtered(lambda m: m.currency_id == currency).ids)
+                ],
+                "installment_count": installment_count,
+                "source": "portal",
+            }
+        )
+        summary = self.env._(
+            "%(customer)s asks for a payment plan in %(count)s instalments",
+            customer=partner.display_name,
+            count=installment_count,
+        )
+        plan._collection_schedule_owner_activity(summary)
+        partner.message_post(body=summary)
+        return plan
+
+    def _action_accept_from_portal(self, partner, accepted_by):
+        """The customer accepts the plan proposed to it: the schedule is in force."""
+        self.ensure_one()
+        if self.partner_id.commercial_partner_id != partner.commercial_partner_id or (
+            self.state != "proposed"
+        ):
+            raise UserError(self.env._("This payment plan is not waiting for your answer."))
+        self.action_accept()
+        self.message_post(body=self.env._("Accepted in the portal by %(who)s.", who=accepted_by))
+        self._collection_close_owner_activities(self.env._("Accepted by the customer"))
+        return self
+
+    # ------------------------------------------------------------------
+    # Pay links
+    # ------------------------------------------------------------------
+
+    def _installment_pay_link(self, amount):
+        """A link to pay ``amount`` on the plan's oldest open invoice online.
+
+        Odoo's generic payment page (``/payment/pay``) with the invoice: ``account_payment``
+        checks a payment token signed over the invoice's partner, the amount and the currency,
+        then routes the transaction to the invoice. This avoids the invoice page with a custom
+        amount (``/my/invoices/<id>?amount=``), which fails with HTTP 500 on Odoo 18.0 as
+        released (``float('amount')`` in account_payment's portal controller, fixed later), and
+        works the same before and after that fix. The token is signed here with the same key
+        and values as ``payment.utils.generate_access_token``, since a scheduled action has no
+        HTTP request.
         """
         self.ensure_one()
         currency = self.currency_id
@@ -355,13 +448,23 @@ class CollectionPaymentPlan(models.Model):
         ).sorted(lambda m: (m.invoice_date_due or m.date, m.id))[:1]
         if not invoice:
             return ""
+        currency = invoice.currency_id
         if currency.compare_amounts(amount, invoice.amount_residual) > 0:
             amount = invoice.amount_residual
         amount = currency.round(amount)
-        token = tools.hmac(self.env(su=True), "generate_access_token", f"{invoice.id}|{amount}")
+        partner_id, currency_id = invoice.partner_id.id, currency.id
+        token = tools.hmac(
+            self.env(su=True), "generate_access_token", f"{partner_id}|{amount}|{currency_id}"
+        )
         query = url_encode(
-            {"move_id": invoice.id, "amount": amount, "payment_token": token, "payment": True}
+            {
+                "reference": invoice.name,
+                "amount": amount,
+                "currency_id": currency_id,
+                "partner_id": partner_id,
+                "company_id": invoice.company_id.id,
+                "invoice_id": invoice.id,
+                "access_token": token,
+            }
         )
-        return invoice.get_base_url() + invoice.get_portal_url(
-            query_string=f"&{query}", anchor="portal_pay"
-        )
+        return f"{invoice.get_base_url()}/payment/pay?{query}"

@@ -47,7 +47,26 @@ class ResCompany(models.Model):
     collection_link_validity_days = fields.Integer(
         string="Collections Link Validity",
         default=30,
-        help="Days a customer's collections page link (sent in reminders) stays valid.",
+        help="Days a customer's collections page link (sent in reminders) stays valid "
+        "(1 to 365).",
+    )
+    collection_promise_horizon_days = fields.Integer(
+        string="Promise Horizon",
+        default=60,
+        help="A promise to pay is for a date at most this many days ahead (1 to 365).",
+    )
+    collection_promise_min_percent = fields.Float(
+        string="Minimum Promise",
+        digits=(5, 2),
+        default=50.0,
+        help="A customer's promise in the portal is for at least this share of what is "
+        "overdue (above 0 % and at most 100 %), and at most what it owes.",
+    )
+    collection_promise_max_broken = fields.Integer(
+        string="Broken Promises Before Approval",
+        default=2,
+        help="After this many broken promises, a customer's new promise in the portal waits "
+        "for a collector's approval instead of pausing the reminders (1 to 99).",
     )
     collection_demand_days = fields.Integer(
         string="Letter Before Action Deadline",
@@ -111,6 +130,29 @@ class ResCompany(models.Model):
         companies = super().create(vals_list)
         companies._collection_ensure_default_policy()
         return companies
+
+    @api.constrains(
+        "collection_link_validity_days",
+        "collection_promise_horizon_days",
+        "collection_promise_min_percent",
+        "collection_promise_max_broken",
+    )
+    def _check_collection_portal_settings(self):
+        for company in self:
+            if not 1 <= company.collection_link_validity_days <= 365:
+                raise ValidationError(self.env._("A collections link is valid from 1 to 365 days."))
+            if not 1 <= company.collection_promise_horizon_days <= 365:
+                raise ValidationError(self.env._("The promise horizon is from 1 to 365 days."))
+            if not 0 < company.collection_promise_min_percent <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "The minimum promise is above 0 % and at most 100 % of what is overdue."
+                    )
+                )
+            if not 1 <= company.collection_promise_max_broken <= 99:
+                raise ValidationError(
+                    self.env._("The number of broken promises before approval is from 1 to 99.")
+                )
 
     @api.constrains("collection_demand_days")
     def _check_collection_demand_days(self):

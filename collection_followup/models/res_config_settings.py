@@ -27,6 +27,15 @@ class ResConfigSettings(models.TransientModel):
     collection_link_validity_days = fields.Integer(
         related="company_id.collection_link_validity_days", readonly=False
     )
+    collection_promise_horizon_days = fields.Integer(
+        related="company_id.collection_promise_horizon_days", readonly=False
+    )
+    collection_promise_min_percent = fields.Float(
+        related="company_id.collection_promise_min_percent", readonly=False
+    )
+    collection_promise_max_broken = fields.Integer(
+        related="company_id.collection_promise_max_broken", readonly=False
+    )
     collection_hold_mode = fields.Selection(
         related="company_id.collection_hold_mode", readonly=False
     )

@@ -1,17 +1,17 @@
 import logging
-import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
-from odoo.tools import SQL, consteq
+from odoo.tools import SQL
 
 from odoo.addons.phone_validation.tools.phone_validation import phone_format
 
 from ..const import AGENCY_OPEN_STATES
 from ..tools.followup_logic import Item, build_situation, decide, item_level
+from ..tools.qr import qr_png_data_uri
 from .collection_discount_rule import format_percent
 
 _logger = logging.getLogger(__name__)
@@ -31,9 +31,11 @@ class FollowupDecision:
     lines: models.Model  # account.move.line listed in the reminder
     at_agency: bool = False  # an open collection agency case: the agency chases, we wait
 
-    def render_context(self):
+    def render_context(self, collections_url="", link_withheld=False):
         """Values for the level's templates, with the items table rendered in the customer's
-        language."""
+        language. ``collections_url``: the link to the customer's collections page this
+        reminder carries (its QR code is inlined); ``link_withheld``: the copy kept in the
+        chatter, which says a link was sent without giving it."""
         env = self.partner.env
         today = fields.Date.context_today(self.partner)
         open_amounts = {item.key: amount for item, amount in self.situation.open_items}
@@ -57,7 +59,9 @@ class FollowupDecision:
             "total_due": self.situation.total_due,
             "currency": self.company.currency_id,
             "pay_url": oldest and oldest.get_base_url() + oldest.get_portal_url() or "",
-            "collections_url": self.partner._collection_portal_url(),
+            "collections_url": collections_url,
+            "collections_qr": qr_png_data_uri(collections_url) if collections_url else "",
+            "collections_link_withheld": link_withheld,
         }
         lang = self.partner.lang or env.lang
         lang_env = env(context=dict(env.context, lang=lang))
@@ -194,22 +198,31 @@ class ResPartner(models.Model):
     collection_action_ids = fields.One2many(
         "collection.followup.action", "partner_id", string="Follow-up Actions"
     )
-    collection_access_token = fields.Char(
-        copy=False,
-        groups="account.group_account_invoice",
-        help="Secret of the customer's collections page link (sent in reminders).",
+    collection_link_ids = fields.One2many(
+        "collection.portal.link",
+        "partner_id",
+        string="Collections Page Links",
+        groups="collection_followup.group_collection_manager",
+    )
+    collection_terms_acceptance_ids = fields.One2many(
+        "collection.terms.acceptance",
+        "partner_id",
+        string="Terms Acceptances",
+        groups="collection_followup.group_collection_user",
     )
     collection_terms_accepted_on = fields.Datetime(
-        string="Terms Accepted On", readonly=True, copy=False
+        string="Terms Accepted On",
+        compute="_compute_collection_terms_accepted",
+        help="When the customer accepted the company's collection terms last (each version "
+        "of the terms is accepted once; the log of acceptances keeps every one).",
+    )
+    collection_terms_accepted_by = fields.Char(
+        string="Accepted By", compute="_compute_collection_terms_accepted"
     )
     collection_terms_accepted_ip = fields.Char(
-        string="Accepted From", readonly=True, copy=False, groups="account.group_account_invoice"
-    )
-    collection_terms_accepted_by = fields.Char(string="Accepted By", readonly=True, copy=False)
-    collection_portal_window_start = fields.Datetime(copy=False, groups="base.group_system")
-    collection_portal_post_count = fields.Integer(copy=False, groups="base.group_system")
-    collection_token_expiry = fields.Datetime(
-        string="Collections Link Expires", copy=False, groups="account.group_account_invoice"
+        string="Accepted From",
+        compute="_compute_collection_terms_accepted",
+        groups="collection_followup.group_collection_user",
     )
     collection_action_count = fields.Integer(compute="_compute_collection_action_count")
     collection_promise_ids = fields.One2many("collection.promise", "partner_id")
@@ -274,6 +287,27 @@ class ResPartner(models.Model):
                 preview["currency"]._convert(preview["amount"], company.currency_id, company, today)
                 for preview in invoices._collection_late_fee_preview(today).values()
             )
+
+    @api.depends_context("company")
+    def _compute_collection_terms_accepted(self):
+        # The evidence is read for display whoever looks; the IP address is for collectors.
+        acceptances = (
+            self.env["collection.terms.acceptance"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", self.commercial_partner_id.ids),
+                    ("company_id", "=", self.env.company.id),
+                ]
+            )
+        )
+        for partner in self:
+            last = acceptances.filtered(
+                lambda a, p=partner: a.partner_id == p.commercial_partner_id
+            )[:1]
+            partner.collection_terms_accepted_on = last.date
+            partner.collection_terms_accepted_by = last.accepted_by
+            partner.collection_terms_accepted_ip = last.ip_address
 
     def _compute_collection_action_count(self):
         counts = dict(
@@ -428,315 +462,20 @@ class ResPartner(models.Model):
         )
 
     def action_collection_revoke_link(self):
-        """Revoke the customer's collections page link; the next reminder carries a new one."""
-        self.sudo().write({"collection_access_token": False, "collection_token_expiry": False})
+        """Revoke every link to the customer's collections page (managers only); the next
+        reminder carries a new one."""
+        for partner in self:
+            self.env["collection.portal.link"]._revoke_customer_links(partner)
         return True
 
-    def _collection_portal_url(self):
-        """The customer's collections page, reachable without login through a secret link that
-        expires after the company's validity (a new secret once expired or revoked)."""
-        self.ensure_one()
-        partner = self.commercial_partner_id.sudo()  # the secret is not readable by collectors
-        now = fields.Datetime.now()
-        if not partner.collection_access_token or partner.collection_token_expiry <= now:
-            days = self.env.company.collection_link_validity_days
-            partner.write(
-                {
-                    "collection_access_token": secrets.token_urlsafe(32),
-                    "collection_token_expiry": now + timedelta(days=days),
-                }
-            )
-        return (
-            f"{partner.get_base_url()}/collections/{partner.id}/{partner.collection_access_token}"
-        )
-
-    def _collection_check_token(self, token):
-        """Whether ``token`` opens this customer's collections page (constant-time compare)."""
-        self.ensure_one()
-        partner = self.sudo()
-        return bool(
-            token
-            and partner.collection_access_token
-            and partner.collection_token_expiry
-            and partner.collection_token_expiry > fields.Datetime.now()
-            and consteq(token, partner.collection_access_token)
-        )
-
-    def _collection_portal_companies(self):
-        """The companies this customer has open receivable lines with, in one query."""
-        self.ensure_one()
-        self._collection_flush_receivables()
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT DISTINCT line.company_id
-                  FROM account_move_line line
-                  JOIN account_account account ON account.id = line.account_id
-                  JOIN res_partner partner ON partner.id = line.partner_id
-                 WHERE partner.commercial_partner_id = %s
-                   AND account.account_type = 'asset_receivable'
-                   AND line.parent_state = 'posted' AND NOT line.reconciled
-                """,
-                self.id,
-            )
-        )
-        return self.env["res.company"].browse([row[0] for row in self.env.cr.fetchall()])
-
-    def _collection_portal_sections(self):
-        """What the customer sees on its collections page: per company it owes, the items owed
-        (each instalment on its own due date), the totals, the level reached in plain words,
-        and the plans, promises and disputes in force. Call on the commercial partner, sudo-ed
-        by the controller after checking the visitor's right to see it."""
-        self.ensure_one()
-        today = fields.Date.context_today(self)
-        companies = self._collection_portal_companies()
-        sections = []
-        for company in companies:
-            partner = self.with_company(company)
-            decision = partner._collection_decisions(company, partner.ids).get(self.id)
-            lines = self.env["account.move.line"].browse(
-                [item.key for item, _amount in decision.situation.open_items]
-            )
-            moves = lines.move_id.sorted("invoice_date_due")
-            previews = moves._collection_late_fee_preview(today)
-            rules = self.env["collection.late.fee.rule"]._policy_rules(decision.policy)
-            sections.append(
-                {
-                    "company": company,
-                    "currency": company.currency_id,
-                    "situation": decision.situation,
-                    "level": decision.level
-                    if decision.action != "reset"
-                    else decision.level.browse(),
-                    "items": [
-                        {
-                            "line": line,
-                            "move": line.move_id,
-                            "due_date": line.date_maturity or line.date,
-                            "overdue": (line.date_maturity or line.date) < today,
-                            "amount": line.amount_residual_currency,
-                            "currency": line.currency_id,
-                            "url": line.move_id.get_portal_url(),
-                            "is_fee": bool(line.move_id.collection_late_fee_origin_id),
-                        }
-                        for line in lines.sorted(
-                            lambda aml: (aml.date_maturity or aml.date, aml.id)
-                        )
-                    ],
-                    "late_fees": [
-                        {"move": move, **previews[move.id]} for move in moves if move.id in previews
-                    ],
-                    "fee_terms": [rule._terms_text() for rule in rules],
-                    "discounts": [
-                        {"move": move, **offer}
-                        for move in moves
-                        for offer in [move._collection_discount_offer(today)]
-                        if offer
-                    ],
-                    "plans": self.env["collection.payment.plan"].search(
-                        [
-                            ("partner_id", "=", self.id),
-                            ("company_id", "=", company.id),
-                            ("state", "in", ("accepted", "running")),
-                        ]
-                    ),
-                    "proposed_plans": self.env["collection.payment.plan"].search(
-                        [
-                            ("partner_id", "=", self.id),
-                            ("company_id", "=", company.id),
-                            ("state", "=", "proposed"),
-                        ]
-                    ),
-                    "promises": self.env["collection.promise"].search(
-                        [
-                            ("partner_id", "=", self.id),
-                            ("company_id", "=", company.id),
-                            ("state", "=", "open"),
-                        ]
-                    ),
-                    "disputes": self.env["collection.dispute"].search(
-                        [
-                            ("partner_id", "=", self.id),
-                            ("company_id", "=", company.id),
-                            ("state", "=", "open"),
-                        ]
-                    ),
-                }
-            )
-        return sections
-
-    # ------------------------------------------------------------------
-    # What the customer says on its collections page (called sudo-ed by the portal controller
-    # after it checked who the visitor is; every value is validated here)
-    # ------------------------------------------------------------------
-
-    PORTAL_POSTS_PER_WINDOW = 10
-    PORTAL_WINDOW = timedelta(minutes=10)
-
-    def _collection_portal_throttle(self):
-        """At most PORTAL_POSTS_PER_WINDOW statements per customer every ten minutes."""
-        self.ensure_one()
-        now = fields.Datetime.now()
-        start = self.collection_portal_window_start
-        if not start or now - start > self.PORTAL_WINDOW:
-            self.write({"collection_portal_window_start": now, "collection_portal_post_count": 1})
-            return
-        if self.collection_portal_post_count >= self.PORTAL_POSTS_PER_WINDOW:
-            raise UserError(self.env._("Too many requests: please try again in a few minutes."))
-        self.collection_portal_post_count += 1
-
-    def _collection_portal_company(self, company_id):
-        """The company the visitor speaks to: one the customer owes something to."""
-        company = self._collection_portal_companies().filtered(
-            lambda c: c.id == int(company_id or 0)
-        )[:1]
-        if not company:
-            raise UserError(self.env._("There is nothing owed to this company."))
-        return company
-
-    def _collection_overdue_invoices(self, company_id):
-        """The customer's overdue invoices in one company, to pay them in one transaction
-        (disputed ones are left aside). Raises a UserError the customer can read."""
-        self.ensure_one()
-        company = self._collection_portal_company(company_id)
-        invoices = self.env["account.move"].search(
-            [
-                ("commercial_partner_id", "=", self.id),
-                ("company_id", "=", company.id),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("payment_state", "in", ("not_paid", "partial")),
-                ("invoice_date_due", "<", fields.Date.context_today(self)),
-                (
-                    "id",
-                    "not in",
-                    self.env["collection.dispute"]
-                    .search([("partner_id", "=", self.id), ("state", "=", "open")])
-                    .move_id.ids,
-                ),
-            ]
-        )
-        if not invoices:
-            raise UserError(self.env._("Nothing is overdue: thank you!"))
-        if len(invoices.currency_id) > 1:
-            raise UserError(
-                self.env._("Your overdue invoices are in several currencies: pay them one by one.")
-            )
-        return invoices
-
-    def _collection_portal_promise(self, company_id, date, amount):
-        self.ensure_one()
-        company = self._collection_portal_company(company_id)
-        try:
-            date = fields.Date.to_date(date)
-            amount = float(amount)
-        except (TypeError, ValueError) as error:
-            raise UserError(self.env._("Give a date and an amount.")) from error
-        if not date or amount <= 0:
-            raise UserError(self.env._("Give a date and an amount."))
-        return (
-            self.env["collection.promise"]
-            .with_company(company)
-            .create(
-                {
-                    "partner_id": self.id,
-                    "company_id": company.id,
-                    "date": date,
-                    "amount": company.currency_id.round(amount),
-                    "source": "portal",
-                }
-            )
-        )
-
-    def _collection_portal_dispute(self, move_id, reason, message, attachments=()):
-        self.ensure_one()
-        invoice = self.env["account.move"].search(
-            [
-                ("id", "=", int(move_id or 0)),
-                ("commercial_partner_id", "=", self.id),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-            ]
-        )
-        if not invoice:
-            raise UserError(self.env._("Choose one of your invoices."))
-        reasons = dict(self.env["collection.dispute"]._fields["reason"].selection)
-        if reason not in reasons:
-            raise UserError(self.env._("Choose a reason."))
-        dispute = self.env["collection.dispute"].create(
-            {
-                "move_id": invoice.id,
-                "reason": reason,
-                "message": (message or "")[:5000],
-                "source": "portal",
-            }
-        )
-        if attachments:
-            dispute.attachment_ids = self.env["ir.attachment"].create(
-                [
-                    {"name": name, "raw": content, "res_model": dispute._name, "res_id": dispute.id}
-                    for name, content in attachments
-                ]
-            )
-        return dispute
-
-    def _collection_portal_plan_request(self, company_id, installments):
-        self.ensure_one()
-        company = self._collection_portal_company(company_id)
-        try:
-            installments = int(installments)
-        except (TypeError, ValueError) as error:
-            raise UserError(self.env._("Choose a number of instalments.")) from error
-        if not 2 <= installments <= 24:
-            raise UserError(self.env._("Choose between 2 and 24 instalments."))
-        partner = self.with_company(company)
-        collector = partner._collection_collector()
-        summary = self.env._("Asks for a payment plan in %(count)s instalments", count=installments)
-        partner.activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=summary,
-            user_id=(collector or self.env.ref("base.user_admin")).id,
-        )
-        partner.message_post(body=summary)
-        return installments
-
-    def _collection_portal_accept_plan(self, plan_id, who):
-        """The customer accepts a payment plan proposed to it."""
-        self.ensure_one()
-        plan = self.env["collection.payment.plan"].search(
-            [
-                ("id", "=", int(plan_id or 0)),
-                ("partner_id", "=", self.id),
-                ("state", "=", "proposed"),
-            ]
-        )
-        if not plan:
-            raise UserError(self.env._("This payment plan is not waiting for your answer."))
-        plan.action_accept()
-        plan.message_post(body=self.env._("Accepted in the portal by %(who)s.", who=who))
-        return plan
-
-    def _collection_portal_accept_terms(self, who, ip_address):
-        self.ensure_one()
-        self.write(
-            {
-                "collection_terms_accepted_on": fields.Datetime.now(),
-                "collection_terms_accepted_by": who,
-                "collection_terms_accepted_ip": ip_address,
-            }
-        )
-        self.message_post(
-            body=self.env._(
-                "Collection terms accepted by %(who)s from %(ip)s.", who=who, ip=ip_address
-            )
-        )
-
-    def _collection_portal_mobile(self, number):
-        """Store the mobile the customer gave, in E.164, on the contact that gets the SMS."""
+    def _action_set_mobile_from_portal(self, number):
+        """The customer gives the mobile number for text messages: stored in E.164 on the
+        contact that gets the reminders, or refused with the reason. Called sudo-ed by the
+        portal after it checked who the visitor is (and its code, for a link visitor)."""
         self.ensure_one()
         recipient = self._collection_recipient()
         e164 = recipient._collection_e164(
-            self.country_id or self.env.company.country_id, number=(number or "").strip()[:64]
+            self.country_id or self.env.company.country_id, number=number
         )
         recipient.mobile = e164
         return e164

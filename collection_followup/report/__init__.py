@@ -1,3 +1,4 @@
 from . import report_agency_case_file
 from . import report_court_file
 from . import report_demand_letter
+from . import report_statement

@@ -6,6 +6,11 @@ from . import test_payment_plan
 from . import test_followup_languages
 from . import test_promise_dispute
 from . import test_portal
+from . import test_portal_bounds
+from . import test_portal_link
+from . import test_portal_migration
+from . import test_portal_payment
+from . import test_portal_tour
 from . import test_late_fees
 from . import test_discount
 from . import test_factoring

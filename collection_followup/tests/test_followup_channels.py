@@ -117,8 +117,10 @@ class TestFollowupChannels(CollectionFollowupCommon):
         self.assertIn(invoice.name, content)
         self.assertIn("2,500.00", content)
         self.assertIn("We formally demand payment", content)
-        self.assertIn(f"/collections/{self.customer.id}/", content)
-        self.assertIn("data:image/png;base64,", content, "QR code of the collections page")
+        # The copy kept on the action carries no link: each printed letter gets its own.
+        self.assertNotIn("/c/", content)
+        self.assertNotIn('alt="QR code"', content)
+        self.assertIn("personal link to its collections page; it is not kept in this copy", content)
         # The collector prints all letters of the run at once.
         todo = self.env["collection.followup.action"].search(
             [("id", "in", letters.ids), ("letter_printed", "=", False)]

@@ -131,8 +131,8 @@ class TestFollowupRun(CollectionFollowupCommon):
             "Total overdue: <strong>$&nbsp;1,500.00</strong>",
         ):
             self.assertIn(expected, body)
-        self.assertIn(f"/collections/{self.customer.id}/", body, "link to the collections page")
-        self.assertRegex(body, r'<img alt="QR code"[^>]* src="[^"]*/collections/\d+/[\w-]+/qr"')
+        self.assertRegex(body, r'href="[^"]*/c/[\w-]{22}"', "link to the collections page")
+        self.assertRegex(body, r'<img alt="QR code"[^>]* src="data:image/png;base64,')
         self.assertEqual(
             sorted(mail.attachment_ids.mapped("name")),
             sorted(f"{move.name.replace('/', '_')}.html" for move in old | recent),

@@ -161,9 +161,9 @@ class TestPaymentPlan(CollectionFollowupCommon):
         body = str(mail.body_html)
         self.assertIn("$&nbsp;350.00", body, "what is left of the first instalment")
         invoice = self.invoice_a
-        self.assertIn(f"/my/invoices/{invoice.id}?access_token={invoice.access_token}", body)
-        self.assertIn(f"move_id={invoice.id}&amp;amount=350.0&amp;payment_token=", body)
-        self.assertIn("#portal_pay", body)
+        self.assertIn("/payment/pay?reference=", body)
+        self.assertIn(f"amount=350.0&amp;currency_id={plan.currency_id.id}", body)
+        self.assertIn(f"&amp;invoice_id={invoice.id}&amp;access_token=", body)
         self.assertTrue(plan.installment_ids.sorted("date")[0].reminder_sent)
         sms = self.env["sms.sms"].search(
             [("mail_message_id.res_id", "=", plan.id), ("mail_message_id.model", "=", plan._name)]
@@ -171,7 +171,7 @@ class TestPaymentPlan(CollectionFollowupCommon):
         self.assertEqual(sms.number, "+16175550142")
         self.assertEqual(sms.state, "outgoing")
         self.assertIn("instalment of $\xa0350.00 due 02/01/2026", sms.body)
-        self.assertIn(f"move_id={invoice.id}&amount=350.0&payment_token=", sms.body)
+        self.assertIn(f"&invoice_id={invoice.id}&access_token=", sms.body)
 
     def test_instalment_reminder_without_mobile_says_why_no_sms(self):
         plan = self._plan()
