@@ -13,6 +13,7 @@
         # security
         "security/collection_security.xml",
         "security/ir.model.access.csv",
+        "security/collection_analysis_security.xml",
         # data
         "data/mail_template_data.xml",
         "data/sms_template_data.xml",
@@ -45,6 +46,8 @@
         "report/report_invoice_factoring.xml",
         "report/collection_case_file_report.xml",
         "report/demand_letter_report.xml",
+        "report/collection_aged_balance_views.xml",
+        "report/collection_kpi_views.xml",
         # menus
         "views/collection_menus.xml",
     ],
