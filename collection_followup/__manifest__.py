@@ -48,6 +48,7 @@
         "report/demand_letter_report.xml",
         "report/collection_aged_balance_views.xml",
         "report/collection_kpi_views.xml",
+        "report/collection_effectiveness_views.xml",
         # menus
         "views/collection_menus.xml",
     ],
