@@ -49,6 +49,8 @@
         "report/collection_aged_balance_views.xml",
         "report/collection_kpi_views.xml",
         "report/collection_effectiveness_views.xml",
+        "views/collection_dashboard_views.xml",
+        "report/collection_worklist_views.xml",
         # menus
         "views/collection_menus.xml",
     ],
@@ -56,6 +58,10 @@
         "demo/collection_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "collection_followup/static/src/dashboard/*.js",
+            "collection_followup/static/src/dashboard/*.xml",
+        ],
         "web.assets_tests": ["collection_followup/static/tests/tours/*.js"],
     },
     "post_init_hook": "_collection_post_init",

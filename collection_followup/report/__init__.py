@@ -5,3 +5,6 @@ from . import report_statement
 from . import collection_aged_balance
 from . import collection_kpi
 from . import collection_effectiveness
+from . import collection_forecast
+from . import collection_dashboard
+from . import collection_worklist

@@ -19,3 +19,4 @@ from . import test_demand_letter
 from . import test_analysis_aged_balance
 from . import test_analysis_kpi
 from . import test_analysis_effectiveness
+from . import test_analysis_dashboard

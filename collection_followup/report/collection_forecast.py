@@ -1,0 +1,189 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..tools.forecast_logic import (
+    FORECAST_WEEKS,
+    HISTORY_SIZE,
+    PaidItem,
+    lateness,
+    predict_date,
+    week_index,
+)
+
+
+class CollectionForecast(models.AbstractModel):
+    """The cash coming in: the open items of the current company placed at their predicted
+    payment dates over the next 13 weeks (see ``tools/forecast_logic.py``)."""
+
+    _name = "collection.forecast"
+    _description = "Collections: Cash Forecast"
+
+    @api.model
+    def _payment_history(self, company):
+        """The last paid invoice instalments of each customer of ``company``:
+        {partner_id: [PaidItem, …]} (settled on the date of their last reconciliation)."""
+        self.env["account.move.line"].flush_model()
+        self.env["account.partial.reconcile"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner_id, due, paid, amount FROM (
+                    SELECT move.commercial_partner_id AS partner_id,
+                           COALESCE(aml.date_maturity, aml.date) AS due,
+                           MAX(p.max_date) AS paid, aml.balance AS amount,
+                           ROW_NUMBER() OVER (
+                               PARTITION BY move.commercial_partner_id
+                               ORDER BY MAX(p.max_date) DESC, aml.id DESC
+                           ) AS rank
+                      FROM account_move_line aml
+                      JOIN account_move move ON move.id = aml.move_id
+                      JOIN account_account account ON account.id = aml.account_id
+                      JOIN account_partial_reconcile p ON p.debit_move_id = aml.id
+                     WHERE aml.company_id = %(company)s
+                       AND account.account_type = 'asset_receivable'
+                       AND aml.parent_state = 'posted'
+                       AND aml.reconciled
+                       AND move.move_type IN ('out_invoice', 'out_receipt')
+                  GROUP BY move.commercial_partner_id, aml.id
+                ) history
+                WHERE rank <= %(size)s
+                """,
+                company=company.id,
+                size=HISTORY_SIZE,
+            )
+        )
+        history = defaultdict(list)
+        for partner_id, due, paid, amount in self.env.cr.fetchall():
+            history[partner_id].append(PaidItem(due, paid, amount))
+        return history
+
+    @api.model
+    def _get_forecast(self, start=None, weeks=FORECAST_WEEKS):
+        """Expected collections of the current company per week from ``start`` (default
+        today): open items at their predicted dates, active payment plans' instalments and
+        open promises at their own dates; disputed items and items at an agency apart, items
+        sold to a factor left out.
+
+        Returns {"weeks": [{"start", "items", "plans", "promises", "total", "line_ids"}],
+        "later", "disputed", "agency", "disputed_line_ids", "agency_line_ids",
+        "company_lateness"} in the company currency.
+        """
+        company = self.env.company
+        start = start or fields.Date.context_today(self)
+        history = self._payment_history(company)
+        company_lateness = lateness(
+            [item for items in history.values() for item in items],
+            size=sum(len(items) for items in history.values()) or 1,
+        )
+        customer_lateness = {partner_id: lateness(items) for partner_id, items in history.items()}
+        buckets = [
+            {
+                "start": start + timedelta(days=7 * index),
+                "items": 0.0,
+                "plans": 0.0,
+                "promises": 0.0,
+                "line_ids": [],
+            }
+            for index in range(weeks)
+        ]
+        result = {
+            "later": 0.0,
+            "disputed": 0.0,
+            "agency": 0.0,
+            "disputed_line_ids": [],
+            "agency_line_ids": [],
+            "company_lateness": company_lateness,
+        }
+
+        def place(day, kind, amount, line_id=None):
+            index = max(week_index(day, start), 0)
+            if index >= weeks:
+                result["later"] += amount
+                return
+            buckets[index][kind] += amount
+            if line_id:
+                buckets[index]["line_ids"].append(line_id)
+
+        aged = self.env["collection.aged.balance"].with_context(
+            collection_as_of=fields.Date.to_string(start)
+        )
+        rows = aged.search_fetch(
+            [("company_id", "=", company.id), ("amount_residual", ">", 0)],
+            [
+                "move_line_id",
+                "move_id",
+                "partner_id",
+                "date_maturity",
+                "amount_residual",
+                "item_state",
+            ],
+        )
+        promised = rows.filtered(lambda row: row.item_state == "promised")
+        promise_share = self._promise_placement(promised, place)
+        for row in rows:
+            amount = row.amount_residual
+            if row.item_state == "factored" or row.item_state == "plan":
+                continue
+            if row.item_state in ("disputed", "agency"):
+                result[row.item_state] += amount
+                result[f"{row.item_state}_line_ids"].append(row.move_line_id.id)
+                continue
+            if row.item_state == "promised":
+                amount *= promise_share.get(row.partner_id.id, 0.0)
+            predicted = predict_date(
+                row.date_maturity,
+                customer_lateness.get(row.partner_id.id),
+                company_lateness,
+                start,
+            )
+            place(predicted, "items", amount, row.move_line_id.id)
+        self._plan_placement(company, start, place)
+        for bucket in buckets:
+            bucket["total"] = bucket["items"] + bucket["plans"] + bucket["promises"]
+        result["weeks"] = buckets
+        return result
+
+    @api.model
+    def _promise_placement(self, promised_rows, place):
+        """Place open promises of the promised items' customers at their dates; return per
+        customer the share of its promised items still expected at their predicted dates."""
+        if not promised_rows:
+            return {}
+        promises = self.env["collection.promise"].search(
+            [
+                ("partner_id", "in", promised_rows.partner_id.ids),
+                ("company_id", "=", self.env.company.id),
+                ("state", "=", "open"),
+            ]
+        )
+        open_by_partner = defaultdict(float)
+        for row in promised_rows:
+            open_by_partner[row.partner_id.id] += row.amount_residual
+        promised_by_partner = defaultdict(float)
+        for promise in promises:
+            remaining = max(promise.amount - promise.amount_paid, 0.0)
+            place(promise.date, "promises", remaining)
+            promised_by_partner[promise.partner_id.id] += remaining
+        return {
+            partner_id: max(open_amount - promised_by_partner[partner_id], 0.0) / open_amount
+            for partner_id, open_amount in open_by_partner.items()
+        }
+
+    @api.model
+    def _plan_placement(self, company, start, place):
+        """Place the unpaid instalments of the running payment plans at their dates."""
+        installments = self.env["collection.payment.plan.installment"].search(
+            [
+                ("company_id", "=", company.id),
+                ("plan_id.state", "in", ("accepted", "running")),
+            ]
+        )
+        for installment in installments:
+            currency = installment.currency_id
+            remaining = installment.amount - installment.paid_amount
+            if currency.compare_amounts(remaining, 0.0) > 0:
+                amount = currency._convert(remaining, company.currency_id, company, start)
+                place(max(installment.date, start), "plans", amount)
