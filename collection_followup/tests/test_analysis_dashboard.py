@@ -63,8 +63,8 @@ class TestCollectionForecast(CollectionFollowupCommon):
         """Northwind's 300.00 are 64 days late (more than its usual 10): 300 × 64 / 30 = 640.
         Contoso's 400.00 are 3 days late but it will likely pay 10 days late (the company's
         lateness): 400 × 10 / 30 = 133.33. The disputed invoice does not count."""
-        with freeze_time("2026-05-04"):
-            rows = self.env["collection.worklist"].with_user(self.collector).search([])
+        worklist = self.env["collection.worklist"].with_user(self.collector)
+        rows = worklist.with_context(collection_as_of="2026-05-04").search([])
         self.assertEqual(rows.partner_id.ids, [self.customer.id, self.other_customer.id])
         northwind, contoso = rows
         self.assertEqual(
