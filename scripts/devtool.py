@@ -704,11 +704,13 @@ def cmd_bench(args) -> int:
             raise ToolError(f"installing {MODULE} in {db} failed, see the log above")
     else:
         subprocess.call(ctx.odoo_cmd("-d", db, "-u", MODULE, "--stop-after-init"))
-    script = (REPO / "bench" / "followup_bench.py").read_text()
-    result = run_shell_script(ctx, db, script, "BENCH_RESULT ", "the benchmark")
-    width = max(map(len, result))
-    for key, value in result.items():
-        print(f"  {key:<{width}}  {value}")
+    for name in ("followup_bench.py", "analysis_bench.py"):
+        script = (REPO / "bench" / name).read_text()
+        result = run_shell_script(ctx, db, script, "BENCH_RESULT ", f"the benchmark {name}")
+        say(f"bench/{name}:")
+        width = max(map(len, result))
+        for key, value in result.items():
+            print(f"  {key:<{width}}  {value}")
     return 0
 
 
