@@ -68,7 +68,7 @@ class CollectionAgedBalance(models.Model):
         "res.partner": ["collection_responsible_id", "user_id", "collection_policy_id"],
     }
 
-    as_of = fields.Date(string="As Of", readonly=True)
+    as_of = fields.Date(readonly=True)
     move_line_id = fields.Many2one("account.move.line", string="Instalment", readonly=True)
     move_id = fields.Many2one("account.move", string="Entry", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
@@ -81,7 +81,7 @@ class CollectionAgedBalance(models.Model):
     item_state = fields.Selection(ITEM_STATES, string="Status", readonly=True)
     date = fields.Date(string="Entry Date", readonly=True)
     date_maturity = fields.Date(string="Due Date", readonly=True)
-    days_overdue = fields.Integer(string="Days Overdue", readonly=True, aggregator="max")
+    days_overdue = fields.Integer(readonly=True, aggregator="max")
     aging_bucket = fields.Selection(AGING_BUCKETS, string="Age", readonly=True)
     amount_residual = fields.Monetary(
         string="Open Amount", readonly=True, currency_field="company_currency_id"

@@ -36,7 +36,7 @@ class CollectionWorklist(models.Model):
         help="Weighted median of the days late of the customer's last paid instalments "
         "(the company's when the customer has none).",
     )
-    own_history = fields.Boolean(string="Own History", readonly=True)
+    own_history = fields.Boolean(readonly=True)
     call_value = fields.Float(
         string="Value of a Call", readonly=True, digits=(16, 2), aggregator="sum"
     )

@@ -11,7 +11,6 @@ class CollectionAgedBalanceWizard(models.TransientModel):
         default="aged",
     )
     as_of = fields.Date(
-        string="As Of",
         required=True,
         default=fields.Date.context_today,
         help="The books as they stood at the end of this day: entries dated later and "
