@@ -1,7 +1,7 @@
 """Screenshot a page of a running Odoo as a logged-in user, with headless Chromium.
 
     python scripts/screenshot.py http://localhost:8069 /odoo/collections-dashboard out.png \
-        [--login admin --password admin --width 1400 --height 1000 --wait 4]
+        [--login admin --password admin --width 1400 --height 1000 --wait 4 --selector CSS]
 
 Drives Chromium through its DevTools protocol (the `websocket-client` package of the Odoo
 virtualenv): logs in on /web/login, opens the page, waits, captures it.
@@ -17,6 +17,19 @@ import time
 import urllib.request
 
 import websocket
+
+
+def wait_for(page, condition, timeout=60):
+    """Wait until the JavaScript ``condition`` is true in the page."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if page.evaluate(condition).get("result", {}).get("value"):
+                return
+        except RuntimeError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"timed out waiting for {condition}")
 
 
 class Page:
@@ -53,6 +66,7 @@ def main():
     parser.add_argument("--height", type=int, default=1000)
     parser.add_argument("--wait", type=float, default=4.0)
     parser.add_argument("--port", type=int, default=9333)
+    parser.add_argument("--selector", help="wait until this CSS selector is in the page")
     args = parser.parse_args()
     binary = shutil.which("chromium") or shutil.which("chromium-browser")
     profile = tempfile.mkdtemp(prefix="cf_screenshot_")
@@ -89,14 +103,18 @@ def main():
             deviceScaleFactor=1,
             mobile=False,
         )
-        page.goto(f"{args.base}/web/login", 3)
+        page.goto(f"{args.base}/web/login", 1)
+        wait_for(page, "!!document.querySelector('input[name=password]')")
         page.evaluate(
             f"document.querySelector('input[name=login]').value = {json.dumps(args.login)};"
             f"document.querySelector('input[name=password]').value = {json.dumps(args.password)};"
-            "document.querySelector('form.oe_login_form').submit();"
+            "document.querySelector('button[type=submit]').click();"
         )
-        time.sleep(4)
-        page.goto(f"{args.base}{args.path}", args.wait)
+        wait_for(page, "!document.location.pathname.startsWith('/web/login')")
+        page.goto(f"{args.base}{args.path}", 1)
+        if args.selector:
+            wait_for(page, f"!!document.querySelector({json.dumps(args.selector)})", timeout=120)
+        time.sleep(args.wait)
         shot = page.call("Page.captureScreenshot", format="png")
         with open(args.output, "wb") as out:
             out.write(base64.b64decode(shot["data"]))

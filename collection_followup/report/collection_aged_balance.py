@@ -3,13 +3,15 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 AGING_BUCKETS = [
-    ("not_due", "Not Due"),
-    ("1_30", "1-30"),
-    ("31_60", "31-60"),
-    ("61_90", "61-90"),
-    ("91_180", "91-180"),
-    ("over_180", "Over 180"),
+    ("0_not_due", "Not Due"),
+    ("1_1_30", "1-30"),
+    ("2_31_60", "31-60"),
+    ("3_61_90", "61-90"),
+    ("4_91_180", "91-180"),
+    ("5_over_180", "Over 180"),
 ]
+# The keys sort in age order (the pivot orders groups by key); the field of each bucket.
+BUCKET_FIELDS = {key: f"amount_{key.split('_', 1)[1]}" for key, _label in AGING_BUCKETS}
 
 ITEM_STATES = [
     ("normal", "Followed Up"),
@@ -182,12 +184,12 @@ class CollectionAgedBalance(models.Model):
                    ol.move_id, ol.partner_id, ol.company_id, ol.company_currency_id,
                    ol.currency_id, ol.date, ol.date_maturity,
                    (%(as_of)s::date - ol.date_maturity) AS days_overdue,
-                   CASE WHEN ol.date_maturity >= %(as_of)s THEN 'not_due'
-                        WHEN %(as_of)s::date - ol.date_maturity <= 30 THEN '1_30'
-                        WHEN %(as_of)s::date - ol.date_maturity <= 60 THEN '31_60'
-                        WHEN %(as_of)s::date - ol.date_maturity <= 90 THEN '61_90'
-                        WHEN %(as_of)s::date - ol.date_maturity <= 180 THEN '91_180'
-                        ELSE 'over_180' END AS aging_bucket,
+                   CASE WHEN ol.date_maturity >= %(as_of)s THEN '0_not_due'
+                        WHEN %(as_of)s::date - ol.date_maturity <= 30 THEN '1_1_30'
+                        WHEN %(as_of)s::date - ol.date_maturity <= 60 THEN '2_31_60'
+                        WHEN %(as_of)s::date - ol.date_maturity <= 90 THEN '3_61_90'
+                        WHEN %(as_of)s::date - ol.date_maturity <= 180 THEN '4_91_180'
+                        ELSE '5_over_180' END AS aging_bucket,
                    ol.residual AS amount_residual,
                    ol.residual_currency AS amount_residual_currency,
                    CASE WHEN ol.date_maturity < %(as_of)s THEN ol.residual ELSE 0 END
@@ -264,7 +266,7 @@ class CollectionAgedBalance(models.Model):
     @api.model
     def _get_bucket_totals(self, domain=None):
         """Open amounts per age bucket (company currency) on the context's date, for the
-        dashboard: {'not_due': …, '1_30': …, …, 'total': …, 'overdue': …}."""
+        dashboard: {'0_not_due': …, '1_1_30': …, …, 'total': …, 'overdue': …}."""
         names = [
             "amount_residual",
             "amount_overdue",
@@ -277,7 +279,7 @@ class CollectionAgedBalance(models.Model):
         ]
         [totals] = self._read_group(domain or [], [], [f"{name}:sum" for name in names])
         values = dict(zip(names, (total or 0.0 for total in totals), strict=True))
-        result = {key: values[f"amount_{key}"] for key, _label in AGING_BUCKETS}
+        result = {key: values[field] for key, field in BUCKET_FIELDS.items()}
         result.update(total=values["amount_residual"], overdue=values["amount_overdue"])
         return result
 

@@ -62,13 +62,13 @@ class TestAgedBalance(CollectionFollowupCommon):
         rows = self._rows("2026-02-15")
         self.assertEqual(set(rows), {self.i1, self.i2, self.i4})
         i1, i2, i4 = rows[self.i1], rows[self.i2], rows[self.i4]
-        self.assertEqual((i1.aging_bucket, i1.days_overdue), ("1_30", 15))
+        self.assertEqual((i1.aging_bucket, i1.days_overdue), ("1_1_30", 15))
         self._assert_amount(i1.amount_1_30, 1000.0)
         self._assert_amount(i1.amount_residual, 1000.0)
-        self.assertEqual((i2.aging_bucket, i2.days_overdue), ("not_due", -30))
+        self.assertEqual((i2.aging_bucket, i2.days_overdue), ("0_not_due", -30))
         self._assert_amount(i2.amount_not_due, 500.0)
         self._assert_amount(i2.amount_overdue, 0.0)
-        self.assertEqual((i4.aging_bucket, i4.days_overdue), ("91_180", 167))
+        self.assertEqual((i4.aging_bucket, i4.days_overdue), ("4_91_180", 167))
         self._assert_amount(i4.amount_91_180, 2000.0)
         self.assertEqual(i4.partner_id, self.other_customer)
         # No reminder yet, no dispute yet.
@@ -84,28 +84,28 @@ class TestAgedBalance(CollectionFollowupCommon):
         )
         self._assert_amount(totals["total"], 3500.0)
         self._assert_amount(totals["overdue"], 3000.0)
-        self._assert_amount(totals["not_due"], 500.0)
-        self._assert_amount(totals["91_180"], 2000.0)
+        self._assert_amount(totals["0_not_due"], 500.0)
+        self._assert_amount(totals["4_91_180"], 2000.0)
 
     def test_aged_balance_end_of_march(self):
         rows = self._rows("2026-03-31")
         self.assertEqual(set(rows), {self.i1, self.i2, self.i3, self.i4})
         i1, i2, i3, i4 = (rows[m] for m in (self.i1, self.i2, self.i3, self.i4))
         # 400.00 paid on 10 March: 600.00 left, 59 days late.
-        self.assertEqual((i1.aging_bucket, i1.days_overdue), ("31_60", 59))
+        self.assertEqual((i1.aging_bucket, i1.days_overdue), ("2_31_60", 59))
         self._assert_amount(i1.amount_31_60, 600.0)
         self.assertEqual(i1.level_id, self.gentle)
         self.assertEqual(
-            (i2.aging_bucket, i2.days_overdue, i2.item_state), ("1_30", 14, "disputed")
+            (i2.aging_bucket, i2.days_overdue, i2.item_state), ("1_1_30", 14, "disputed")
         )
         self._assert_amount(i2.amount_1_30, 500.0)
         # 300.00 EUR at 2 EUR per USD: 150.00 in the company currency.
-        self.assertEqual((i3.aging_bucket, i3.days_overdue), ("1_30", 30))
+        self.assertEqual((i3.aging_bucket, i3.days_overdue), ("1_1_30", 30))
         self.assertEqual(i3.currency_id, self.euro)
         self._assert_amount(i3.amount_residual, 150.0)
         self.assertFalse(self.euro.compare_amounts(i3.amount_residual_currency, 300.0))
         # Paid on 5 April: still owed on 31 March, 211 days late.
-        self.assertEqual((i4.aging_bucket, i4.days_overdue), ("over_180", 211))
+        self.assertEqual((i4.aging_bucket, i4.days_overdue), ("5_over_180", 211))
         self._assert_amount(i4.amount_over_180, 2000.0)
         groups = (
             self.env["collection.aged.balance"]
@@ -115,7 +115,7 @@ class TestAgedBalance(CollectionFollowupCommon):
         )
         self.assertEqual(
             {bucket: round(amount, 2) for bucket, amount in groups},
-            {"1_30": 650.0, "31_60": 600.0, "over_180": 2000.0},
+            {"1_1_30": 650.0, "2_31_60": 600.0, "5_over_180": 2000.0},
         )
         # Today everything of Contoso is paid.
         self.assertNotIn(self.i4, self._rows("2026-04-30"))

@@ -131,11 +131,11 @@ class TestCollectionDashboard(AccountTestInvoicingHttpCommon):
         aging = data["aging"]
         self.assertEqual((aging["overdue"], aging["total"]), (1000.0, 1300.0))
         buckets = {bucket["key"]: bucket for bucket in aging["buckets"]}
-        self.assertEqual(buckets["over_180"]["amount"], 600.0)
-        self.assertEqual(buckets["1_30"]["amount"], 400.0)
-        self.assertEqual(buckets["not_due"]["amount"], 300.0)
+        self.assertEqual(buckets["5_over_180"]["amount"], 600.0)
+        self.assertEqual(buckets["1_1_30"]["amount"], 400.0)
+        self.assertEqual(buckets["0_not_due"]["amount"], 300.0)
         self.assertEqual(self._records(aging["overdue_action"]).move_id, self.old | self.recent)
-        self.assertEqual(self._records(buckets["over_180"]["action"]).move_id, self.old)
+        self.assertEqual(self._records(buckets["5_over_180"]["action"]).move_id, self.old)
         [top] = data["top_customers"]
         self.assertEqual(
             (top["name"], top["amount"], top["days"]), ("Northwind Traders", 1000.0, 200)

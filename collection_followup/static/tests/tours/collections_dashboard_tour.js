@@ -10,7 +10,7 @@ registry.category("web_tour.tours").add("collection_followup_dashboard", {
         },
         {
             content: "The oldest bucket holds the old invoice",
-            trigger: ".o_collection_dashboard .o_cd_amount_over_180:contains(600.00)",
+            trigger: ".o_collection_dashboard .o_cd_amount_5_over_180:contains(600.00)",
         },
         {
             content: "The top customer is the late one",
