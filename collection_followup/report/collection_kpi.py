@@ -117,14 +117,17 @@ class CollectionKpi(models.Model):
               GROUP BY events.line_id
             ),
             live_events AS (
-                -- Lines settled before the first month shown weigh nothing in any month shown.
+                -- Lines settled before the first month shown weigh nothing in any month shown;
+                -- the others' movements are summed per due date and month.
                 SELECT lines.company_id, lines.collector_id, lines.due,
-                       events.event_date, events.delta
+                       date_trunc('month', events.event_date)::date AS event_month,
+                       SUM(events.delta) AS delta
                   FROM events
                   JOIN lines ON lines.id = events.line_id
                   JOIN line_status ON line_status.line_id = events.line_id
                  WHERE NOT (ROUND(line_status.open_amount, 6) = 0
                             AND line_status.last_event < %(first_shown)s)
+              GROUP BY 1, 2, 3, 4
             ),
             keys AS (SELECT DISTINCT company_id, collector_id FROM lines),
             flows AS (
@@ -153,7 +156,7 @@ class CollectionKpi(models.Model):
              LEFT JOIN live_events
                     ON live_events.company_id = keys.company_id
                    AND live_events.collector_id IS NOT DISTINCT FROM keys.collector_id
-                   AND live_events.event_date <= months.month_end
+                   AND live_events.event_month <= months.month
                  WHERE months.month >= %(first_shown)s
               GROUP BY 1, 2, 3, 4
             ),
