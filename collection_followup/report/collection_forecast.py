@@ -107,39 +107,21 @@ class CollectionForecast(models.AbstractModel):
             if line_id:
                 buckets[index]["line_ids"].append(line_id)
 
-        aged = self.env["collection.aged.balance"].with_context(
-            collection_as_of=fields.Date.to_string(start)
-        )
-        rows = aged.search_fetch(
-            [("company_id", "=", company.id), ("amount_residual", ">", 0)],
-            [
-                "move_line_id",
-                "move_id",
-                "partner_id",
-                "date_maturity",
-                "amount_residual",
-                "item_state",
-            ],
-        )
-        promised = rows.filtered(lambda row: row.item_state == "promised")
-        promise_share = self._promise_placement(promised, place)
-        for row in rows:
-            amount = row.amount_residual
-            if row.item_state == "factored" or row.item_state == "plan":
+        rows = self._open_items(company, start)
+        promise_share = self._promise_placement(rows, place)
+        for partner_id, line_id, due, amount, state in rows:
+            if state in ("factored", "plan"):
                 continue
-            if row.item_state in ("disputed", "agency"):
-                result[row.item_state] += amount
-                result[f"{row.item_state}_line_ids"].append(row.move_line_id.id)
+            if state in ("disputed", "agency"):
+                result[state] += amount
+                result[f"{state}_line_ids"].append(line_id)
                 continue
-            if row.item_state == "promised":
-                amount *= promise_share.get(row.partner_id.id, 0.0)
+            if state == "promised":
+                amount *= promise_share.get(partner_id, 0.0)
             predicted = predict_date(
-                row.date_maturity,
-                customer_lateness.get(row.partner_id.id),
-                company_lateness,
-                start,
+                due, customer_lateness.get(partner_id), company_lateness, start
             )
-            place(predicted, "items", amount, row.move_line_id.id)
+            place(predicted, "items", amount, line_id)
         self._plan_placement(company, start, place)
         for bucket in buckets:
             bucket["total"] = bucket["items"] + bucket["plans"] + bucket["promises"]
@@ -147,21 +129,43 @@ class CollectionForecast(models.AbstractModel):
         return result
 
     @api.model
-    def _promise_placement(self, promised_rows, place):
+    def _open_items(self, company, start):
+        """(partner_id, line_id, due date, open amount, status) of the items of ``company``
+        still owed on ``start`` (the aged balance of that day, read in one query)."""
+        aged = self.env["collection.aged.balance"]
+        aged.check_access("read")
+        aged.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner_id, move_line_id, date_maturity, amount_residual, item_state
+                  FROM (%(aged)s) aged
+                 WHERE company_id = %(company)s AND amount_residual > 0
+              ORDER BY date_maturity, move_line_id
+                """,
+                aged=aged._aged_balance_query(start),
+                company=company.id,
+            )
+        )
+        return self.env.cr.fetchall()
+
+    @api.model
+    def _promise_placement(self, rows, place):
         """Place open promises of the promised items' customers at their dates; return per
         customer the share of its promised items still expected at their predicted dates."""
-        if not promised_rows:
+        open_by_partner = defaultdict(float)
+        for partner_id, _line_id, _due, amount, state in rows:
+            if state == "promised":
+                open_by_partner[partner_id] += amount
+        if not open_by_partner:
             return {}
         promises = self.env["collection.promise"].search(
             [
-                ("partner_id", "in", promised_rows.partner_id.ids),
+                ("partner_id", "in", list(open_by_partner)),
                 ("company_id", "=", self.env.company.id),
                 ("state", "=", "open"),
             ]
         )
-        open_by_partner = defaultdict(float)
-        for row in promised_rows:
-            open_by_partner[row.partner_id.id] += row.amount_residual
         promised_by_partner = defaultdict(float)
         for promise in promises:
             remaining = max(promise.amount - promise.amount_paid, 0.0)
