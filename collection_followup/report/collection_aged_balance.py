@@ -128,7 +128,16 @@ class CollectionAgedBalance(models.Model):
 
     @property
     def _table_query(self):
+        self._collection_no_jit()
         return self._aged_balance_query(self._as_of())
+
+    @api.model
+    def _collection_no_jit(self):
+        """Turn PostgreSQL's JIT compilation off for the rest of the transaction: the
+        planner's estimates of these analysis queries (windows, CTEs, a VALUES list) are high
+        enough for JIT, which then compiles for seconds a query that runs in well under one
+        (measured by `make bench`: 18.5 s with JIT, 1.35 s without, on 50,000 lines)."""
+        self.env.cr.execute("SET LOCAL jit = off")
 
     @api.model
     def _aged_balance_query(self, as_of):

@@ -52,6 +52,7 @@ class CollectionEffectiveness(models.Model):
 
     @property
     def _table_query(self):
+        self.env["collection.aged.balance"]._collection_no_jit()
         return self._effectiveness_query(self.env["collection.aged.balance"]._as_of())
 
     @api.model

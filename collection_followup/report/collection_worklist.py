@@ -43,6 +43,7 @@ class CollectionWorklist(models.Model):
 
     @property
     def _table_query(self):
+        self.env["collection.aged.balance"]._collection_no_jit()
         as_of = self.env["collection.aged.balance"]._as_of()
         return self._worklist_query(as_of)
 
