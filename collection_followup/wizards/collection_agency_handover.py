@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.collection_eligibility import HAND_OVER
+
 
 class CollectionAgencyHandover(models.TransientModel):
     """Hand a customer's overdue items over to a collection agency, by hand."""
@@ -60,11 +62,17 @@ class CollectionAgencyHandover(models.TransientModel):
             return self.env["account.move.line"]
         company = self.company_id
         partner = self.partner_id.commercial_partner_id.with_company(company)
-        decision = partner._collection_decisions(company, partner.ids).get(partner.id)
+        decision = (
+            self.env["collection.followup.engine"]._decisions(company, partner.ids).get(partner.id)
+        )
         today = fields.Date.context_today(self)
         if not decision:
             return self.env["account.move.line"]
-        return self.env["collection.case.file"]._claim_lines(decision.lines, today)
+        held = self.env["collection.eligibility"]._collection_reasons(
+            HAND_OVER, decision.lines.move_id
+        )
+        lines = decision.lines.filtered(lambda line: line.move_id.id not in held)
+        return self.env["collection.case.file"]._claim_lines(lines, today)
 
     def action_confirm(self):
         self.ensure_one()

@@ -1,0 +1,38 @@
+from odoo import api, models
+from odoo.tools import SQL
+
+from ..const import AGENCY_OPEN_STATES
+from .collection_eligibility import AT_AGENCY, HAND_OVER, SELL
+
+
+class CollectionEligibility(models.AbstractModel):
+    _inherit = "collection.eligibility"
+
+    @api.model
+    def _collection_pauses(self, purpose):
+        """EXTENDS collection_followup: an item handed over to a collection agency is neither
+        sold nor handed over again while the case is open. (The follow-up run waits for the
+        whole customer instead: see collection.followup.engine._open_lines.)"""
+        pauses = super()._collection_pauses(purpose)
+        if purpose not in (SELL, HAND_OVER):
+            return pauses
+        return pauses + [
+            (
+                AT_AGENCY,
+                SQL(
+                    """EXISTS (SELECT 1
+                                 FROM collection_agency_case_line case_line
+                                 JOIN collection_agency_case agency_case
+                                   ON agency_case.id = case_line.case_id
+                                WHERE case_line.move_id = move.id
+                                  AND agency_case.state IN %s)""",
+                    AGENCY_OPEN_STATES,
+                ),
+            )
+        ]
+
+    @api.model
+    def _collection_flush(self):
+        super()._collection_flush()
+        self.env["collection.agency.case.line"].flush_model(["move_id", "case_id"])
+        self.env["collection.agency.case"].flush_model(["state"])
