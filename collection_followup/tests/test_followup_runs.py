@@ -484,3 +484,53 @@ class TestFollowupDecisionQueries(CollectionFollowupCommon):
         self.assertEqual(len(self._decision_queries(DECISION_QUERIES)), 10)
         self._customers(40, "large")
         self.assertEqual(len(self._decision_queries(DECISION_QUERIES)), 50)
+
+
+@tagged("post_install", "-at_install")
+class TestNightlyCronIsolation(CollectionFollowupCommon):
+    """The payment plan cron takes each plan on its own: one that raises is noted on it, the
+    others go on."""
+
+    def _accepted_plan(self, partner, invoice):
+        plan = self.env["collection.payment.plan"].create(
+            {
+                "partner_id": partner.id,
+                "move_ids": [(6, 0, invoice.ids)],
+                "installment_count": 2,
+                "frequency": "monthly",
+                "first_date": "2026-02-01",
+            }
+        )
+        plan.action_compute_schedule()
+        with freeze_time("2026-01-10"):
+            plan.action_accept()
+        return plan
+
+    def test_one_broken_plan_does_not_stop_the_others(self):
+        broken_invoice = self._create_invoice(self.customer, 600.0, "2026-01-01", "2026-01-20")
+        good_invoice = self._create_invoice(self.other_customer, 400.0, "2026-01-01", "2026-01-20")
+        broken = self._accepted_plan(self.customer, broken_invoice)
+        good = self._accepted_plan(self.other_customer, good_invoice)
+        Plan = type(self.env["collection.payment.plan"])
+        original = Plan._check_progress
+
+        def check_progress(plan, today):
+            if plan == broken:
+                raise OverflowError("date value out of range")
+            return original(plan, today)
+
+        with (
+            patch.object(Plan, "_check_progress", check_progress),
+            freeze_time("2026-02-01"),
+            self.mock_mail_gateway(),
+            mute_logger(ENGINE_LOGGER),
+        ):
+            self.env["collection.payment.plan"]._cron_check_payment_plans()
+        self.assertEqual(good.state, "running", "the other plan started on its first date")
+        self.assertEqual(broken.state, "accepted", "nothing half-done on the failing plan")
+        self.assertTrue(
+            any(
+                "Payment plan not checked: date value out of range" in str(message.body)
+                for message in broken.message_ids
+            )
+        )
