@@ -3,8 +3,8 @@ from collections import defaultdict
 from odoo import Command, api, fields, models, tools
 from odoo.exceptions import UserError
 
+from ..const import ELIGIBILITY_PAY
 from .collection_discount_rule import format_percent
-from .collection_eligibility import PAY
 
 
 class AccountMove(models.Model):
@@ -680,5 +680,5 @@ class AccountMove(models.Model):
             ("state", "=", "posted"),
             ("payment_state", "in", ("not_paid", "partial")),
             ("invoice_date_due", "<", fields.Date.context_today(self)),
-            *self.env["collection.eligibility"]._collection_domain(PAY),
+            *self.env["collection.eligibility"]._collection_domain(ELIGIBILITY_PAY),
         ]

@@ -1,20 +1,7 @@
 from odoo import api, models
 from odoo.tools import SQL
 
-# What a receivable item (its invoice) may be used for. Each feature says, through the hooks of
-# collection.eligibility, what it takes out of which purpose.
-CHASE = "chase"  # reminded by the follow-up run (and listed on letters, demands, hand-overs)
-CHARGE = "charge"  # charged a late fee
-SELL = "sell"  # sold to a factor
-HAND_OVER = "hand_over"  # handed over to a collection agency
-PAY = "pay"  # paid together from the customer's collections page
-PURPOSES = (CHASE, CHARGE, SELL, HAND_OVER, PAY)
-
-# Reasons, as codes each use words its own way.
-BLOCKED = "blocked"
-DISPUTED = "disputed"
-IN_PLAN = "in_plan"
-AT_AGENCY = "at_agency"
+from ..const import ELIGIBILITY_PAY, ELIGIBILITY_PURPOSES, HELD_BLOCKED
 
 
 class CollectionEligibility(models.AbstractModel):
@@ -36,9 +23,9 @@ class CollectionEligibility(models.AbstractModel):
         """``[(reason code, SQL condition on move)]``: the invoice is not to be used for
         ``purpose`` while the condition holds. An invoice whose payment is blocked is chased,
         charged, sold or handed over by nobody; its customer may still pay it."""
-        if purpose == PAY:
+        if purpose == ELIGIBILITY_PAY:
             return []
-        return [(BLOCKED, SQL("move.payment_state = 'blocked'"))]
+        return [(HELD_BLOCKED, SQL("move.payment_state = 'blocked'"))]
 
     @api.model
     def _collection_pauses(self, purpose):
@@ -48,7 +35,7 @@ class CollectionEligibility(models.AbstractModel):
 
     @api.model
     def _collection_conditions(self, purpose):
-        assert purpose in PURPOSES, purpose
+        assert purpose in ELIGIBILITY_PURPOSES, purpose
         return self._collection_exclusions(purpose) + self._collection_pauses(purpose)
 
     @api.model

@@ -1,8 +1,7 @@
 from odoo import api, models
 from odoo.tools import SQL
 
-from ..const import AGENCY_OPEN_STATES
-from .collection_eligibility import AT_AGENCY, HAND_OVER, SELL
+from ..const import AGENCY_OPEN_STATES, ELIGIBILITY_HAND_OVER, ELIGIBILITY_SELL, HELD_AT_AGENCY
 
 
 class CollectionEligibility(models.AbstractModel):
@@ -14,11 +13,11 @@ class CollectionEligibility(models.AbstractModel):
         sold nor handed over again while the case is open. (The follow-up run waits for the
         whole customer instead: see collection.followup.engine._open_lines.)"""
         pauses = super()._collection_pauses(purpose)
-        if purpose not in (SELL, HAND_OVER):
+        if purpose not in (ELIGIBILITY_SELL, ELIGIBILITY_HAND_OVER):
             return pauses
         return pauses + [
             (
-                AT_AGENCY,
+                HELD_AT_AGENCY,
                 SQL(
                     """EXISTS (SELECT 1
                                  FROM collection_agency_case_line case_line

@@ -1,7 +1,7 @@
 from odoo import api, models
 from odoo.tools import SQL
 
-from .collection_eligibility import DISPUTED
+from ..const import HELD_DISPUTED
 
 
 class CollectionEligibility(models.AbstractModel):
@@ -13,7 +13,7 @@ class CollectionEligibility(models.AbstractModel):
         charged, sold, handed over nor paid with the others until the dispute is settled."""
         return super()._collection_pauses(purpose) + [
             (
-                DISPUTED,
+                HELD_DISPUTED,
                 SQL(
                     """EXISTS (SELECT 1
                                  FROM collection_dispute dispute

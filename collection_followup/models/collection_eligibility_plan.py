@@ -1,8 +1,7 @@
 from odoo import api, models
 from odoo.tools import SQL
 
-from ..const import PLAN_ACTIVE_STATES
-from .collection_eligibility import CHARGE, IN_PLAN, PAY
+from ..const import ELIGIBILITY_CHARGE, ELIGIBILITY_PAY, HELD_IN_PLAN, PLAN_ACTIVE_STATES
 
 
 class CollectionEligibility(models.AbstractModel):
@@ -14,12 +13,12 @@ class CollectionEligibility(models.AbstractModel):
         plan: not chased, sold nor handed over, and charged no late fee when the plan pauses
         fees; the customer may still pay it."""
         pauses = super()._collection_pauses(purpose)
-        if purpose == PAY:
+        if purpose == ELIGIBILITY_PAY:
             return pauses
-        fees_only = SQL("AND plan.pause_fees") if purpose == CHARGE else SQL()
+        fees_only = SQL("AND plan.pause_fees") if purpose == ELIGIBILITY_CHARGE else SQL()
         return pauses + [
             (
-                IN_PLAN,
+                HELD_IN_PLAN,
                 SQL(
                     """EXISTS (SELECT 1
                                  FROM collection_payment_plan_move_rel plan_move

@@ -4,9 +4,9 @@ from odoo import Command, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from ..const import ELIGIBILITY_SELL, HELD_AT_AGENCY, HELD_DISPUTED, HELD_IN_PLAN
 from ..tools import factoring_logic
 from ..tools.factoring_formats import BatchHeader, FormatError, Receivable, get_format
-from .collection_eligibility import AT_AGENCY, DISPUTED, IN_PLAN, SELL
 
 
 class CollectionFactoringBatch(models.Model):
@@ -424,7 +424,7 @@ class CollectionFactoringBatch(models.Model):
         (the translated reason), read in a few grouped queries."""
         self.ensure_one()
         company = self.company_id
-        held = self.env["collection.eligibility"]._collection_reasons(SELL, moves)
+        held = self.env["collection.eligibility"]._collection_reasons(ELIGIBILITY_SELL, moves)
         in_batch = {
             move
             for (move,) in self.env["collection.factoring.batch.line"]._read_group(
@@ -453,9 +453,9 @@ class CollectionFactoringBatch(models.Model):
                 payment_state=move.payment_state,
                 currency=move.currency_id.name,
                 days_overdue=(self.date - move._collection_oldest_open_due_date()).days,
-                disputed=held.get(move.id) == DISPUTED,
-                in_payment_plan=held.get(move.id) == IN_PLAN,
-                at_agency=held.get(move.id) == AT_AGENCY,
+                disputed=held.get(move.id) == HELD_DISPUTED,
+                in_payment_plan=held.get(move.id) == HELD_IN_PLAN,
+                at_agency=held.get(move.id) == HELD_AT_AGENCY,
                 customer_on_hold=move.commercial_partner_id.id in on_hold,
                 in_other_batch=move in in_batch,
             )

@@ -8,7 +8,7 @@ from psycopg2 import errors as pgerrors
 from odoo import api, fields, models, tools
 from odoo.tools import SQL, mute_logger
 
-from ..const import AGENCY_OPEN_STATES, CHANNELS
+from ..const import AGENCY_OPEN_STATES, CHANNELS, ELIGIBILITY_CHASE
 from ..tools.followup_decision import (
     DEFERRED,
     FAILED,
@@ -23,7 +23,6 @@ from ..tools.followup_decision import (
 from ..tools.followup_logic import Item, build_situation, decide
 from ..tools.qr import qr_png_data_uri
 from .collection_discount_rule import format_percent
-from .collection_eligibility import CHASE
 
 _logger = logging.getLogger(__name__)
 
@@ -206,7 +205,9 @@ class CollectionFollowupEngine(models.AbstractModel):
                    %(partner_filter)s
                 """,
                 company=company.id,
-                eligible=self.env["collection.eligibility"]._collection_eligible_sql(CHASE),
+                eligible=self.env["collection.eligibility"]._collection_eligible_sql(
+                    ELIGIBILITY_CHASE
+                ),
                 agency_open_states=AGENCY_OPEN_STATES,
                 partner_filter=partner_filter,
             )

@@ -6,10 +6,17 @@ from typing import NamedTuple
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
-from ..const import INDEX_REGIMES, PLAN_ACTIVE_STATES, REGIMES
+from ..const import (
+    ELIGIBILITY_CHARGE,
+    HELD_BLOCKED,
+    HELD_DISPUTED,
+    HELD_IN_PLAN,
+    INDEX_REGIMES,
+    PLAN_ACTIVE_STATES,
+    REGIMES,
+)
 from ..tools import late_fee_logic as logic
 from .collection_discount_rule import format_percent
-from .collection_eligibility import BLOCKED, CHARGE, DISPUTED, IN_PLAN
 from .collection_late_fee_ledger import ConcurrentChargeError
 
 _logger = logging.getLogger(__name__)
@@ -743,16 +750,18 @@ class CollectionLateFeeRule(models.Model):
         if invoice.collection_late_fee_origin_id:
             return _("a fee document bears no fee")
         reason = (
-            self.env["collection.eligibility"]._collection_reasons(CHARGE, invoice).get(invoice.id)
+            self.env["collection.eligibility"]
+            ._collection_reasons(ELIGIBILITY_CHARGE, invoice)
+            .get(invoice.id)
         )
-        if reason == BLOCKED:
+        if reason == HELD_BLOCKED:
             return _("payment blocked")
         if partner.collection_excluded:
             return _("customer excluded from follow-up")
         if reason:
             return {
-                DISPUTED: _("disputed"),
-                IN_PLAN: _("in a payment plan on schedule"),
+                HELD_DISPUTED: _("disputed"),
+                HELD_IN_PLAN: _("in a payment plan on schedule"),
             }.get(reason, reason)
         milestone = invoice.collection_billing_milestone_id.sudo()
         if milestone.is_deposit and not milestone.plan_id.milestone_ids.filtered(

@@ -3,8 +3,8 @@ from datetime import timedelta
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..const import ELIGIBILITY_PAY
 from .collection_discount_rule import format_percent
-from .collection_eligibility import PAY
 
 
 class CollectionPromise(models.Model):
@@ -155,7 +155,7 @@ class CollectionPromise(models.Model):
                 ("state", "=", "posted"),
                 ("payment_state", "in", ("not_paid", "partial")),
                 ("invoice_date_due", "<", fields.Date.context_today(self)),
-                *self.env["collection.eligibility"]._collection_domain(PAY),
+                *self.env["collection.eligibility"]._collection_domain(ELIGIBILITY_PAY),
             ]
         )
 

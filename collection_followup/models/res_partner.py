@@ -144,8 +144,10 @@ class ResPartner(models.Model):
     @api.depends_context("company")
     def _compute_collection_status(self):
         company = self.env.company
+        # A customer whose data the decision cannot handle shows no figures rather than an
+        # error; the run records the reason.
         decisions = self.env["collection.followup.engine"]._decisions(
-            company, self.commercial_partner_id.ids
+            company, self.commercial_partner_id.ids, errors={}
         )
         for partner in self:
             decision = decisions.get(partner.commercial_partner_id.id)

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.collection_eligibility import HAND_OVER
+from ..const import ELIGIBILITY_HAND_OVER
 
 
 class CollectionAgencyHandover(models.TransientModel):
@@ -69,7 +69,7 @@ class CollectionAgencyHandover(models.TransientModel):
         if not decision:
             return self.env["account.move.line"]
         held = self.env["collection.eligibility"]._collection_reasons(
-            HAND_OVER, decision.lines.move_id
+            ELIGIBILITY_HAND_OVER, decision.lines.move_id
         )
         lines = decision.lines.filtered(lambda line: line.move_id.id not in held)
         return self.env["collection.case.file"]._claim_lines(lines, today)
