@@ -156,7 +156,9 @@ class CollectionFollowupRun(models.Model):
 
     @api.model
     def action_preview(self):
-        """What the follow-up would do now for the current company, without doing it."""
+        """What the follow-up would do now for the current company, without doing it
+        (collectors: whoever may read runs)."""
+        self.check_access("read")
         run = self.env["collection.followup.engine"]._preview(self.env.company)
         return run._get_form_action()
 

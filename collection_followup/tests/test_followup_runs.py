@@ -195,6 +195,10 @@ class TestFollowupRunRecord(CollectionFollowupCommon):
         clerk = new_test_user(self.env, "run_clerk", groups="account.group_account_invoice")
         with self.assertRaises(AccessError):
             run.with_user(clerk).read(["reminded_count"])
+        runs_before = self.env["collection.followup.run"].search_count([])
+        with self.assertRaises(AccessError):
+            self.env["collection.followup.run"].with_user(clerk).action_preview()
+        self.assertEqual(self.env["collection.followup.run"].search_count([]), runs_before)
 
     def test_runs_of_another_company_are_not_visible(self):
         other = self.setup_other_company(name="Branch Office")["company"]
