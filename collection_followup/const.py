@@ -65,7 +65,7 @@ PORTAL_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 ELIGIBILITY_CHASE = "chase"  # reminded by the follow-up run (letters, demands, hand-overs too)
 ELIGIBILITY_CHARGE = "charge"  # charged a late fee
 ELIGIBILITY_SELL = "sell"  # sold to a factor
-ELIGIBILITY_HAND_OVER = "hand_over"  # handed over to a collection agency
+ELIGIBILITY_HAND_OVER = "hand_over"  # handed over to a collection agency (its wizard: chase)
 ELIGIBILITY_PAY = "pay"  # paid together from the customer's collections page
 ELIGIBILITY_PURPOSES = (
     ELIGIBILITY_CHASE,

@@ -1,7 +1,7 @@
 from odoo import api, models
 from odoo.tools import SQL
 
-from ..const import AGENCY_OPEN_STATES, ELIGIBILITY_HAND_OVER, ELIGIBILITY_SELL, HELD_AT_AGENCY
+from ..const import AGENCY_OPEN_STATES, ELIGIBILITY_SELL, HELD_AT_AGENCY
 
 
 class CollectionEligibility(models.AbstractModel):
@@ -9,11 +9,12 @@ class CollectionEligibility(models.AbstractModel):
 
     @api.model
     def _collection_pauses(self, purpose):
-        """EXTENDS collection_followup: an item handed over to a collection agency is neither
-        sold nor handed over again while the case is open. (The follow-up run waits for the
-        whole customer instead: see collection.followup.engine._open_lines.)"""
+        """EXTENDS collection_followup: an item handed over to a collection agency is not sold
+        while the case is open. (The follow-up run waits for the whole customer instead, see
+        collection.followup.engine._open_lines; the hand-over wizard names the agency that
+        already has the customer.)"""
         pauses = super()._collection_pauses(purpose)
-        if purpose not in (ELIGIBILITY_SELL, ELIGIBILITY_HAND_OVER):
+        if purpose != ELIGIBILITY_SELL:
             return pauses
         return pauses + [
             (

@@ -1,8 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..const import ELIGIBILITY_HAND_OVER
-
 
 class CollectionAgencyHandover(models.TransientModel):
     """Hand a customer's overdue items over to a collection agency, by hand."""
@@ -68,11 +66,7 @@ class CollectionAgencyHandover(models.TransientModel):
         today = fields.Date.context_today(self)
         if not decision:
             return self.env["account.move.line"]
-        held = self.env["collection.eligibility"]._collection_reasons(
-            ELIGIBILITY_HAND_OVER, decision.lines.move_id
-        )
-        lines = decision.lines.filtered(lambda line: line.move_id.id not in held)
-        return self.env["collection.case.file"]._claim_lines(lines, today)
+        return self.env["collection.case.file"]._claim_lines(decision.lines, today)
 
     def action_confirm(self):
         self.ensure_one()
