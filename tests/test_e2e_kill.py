@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(
     not SHELL, reason="CF_ODOO_SHELL is not set: run `make test`, which provides a database"
 )
 
-CUSTOMERS = 300
+CUSTOMERS = 200
 
 PREPARE = """
 from datetime import timedelta
@@ -35,7 +35,7 @@ if not company.chart_template:
 company.email = company.email or "ar@kill.example"
 company.collection_policy_id.level_ids.write({{"attach_invoices": False, "send_letter": False,
                                               "send_sms": False, "requires_approval": False}})
-env["ir.config_parameter"].set_param("collection_followup.run_time_budget", "1")
+env["ir.config_parameter"].set_param("collection_followup.run_time_budget", "2")
 today = fields.Date.context_today(env.user)
 partners = env["res.partner"].create([
     {{"name": "{prefix} %04d" % i, "email": "c%d@{prefix}.example" % i, "is_company": True}}

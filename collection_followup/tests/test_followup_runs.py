@@ -1,6 +1,7 @@
 from unittest.mock import patch
 
 from freezegun import freeze_time
+from psycopg2 import errors as pgerrors
 
 from odoo.exceptions import AccessError
 from odoo.tests import Form, new_test_user, tagged
@@ -356,6 +357,48 @@ class TestFollowupIsolation(CollectionFollowupCommon):
         self.assertEqual(self._mails_to(second_mails, locked.child_ids).subject, "Payment reminder")
         self.assertFalse(self._mails_to(second_mails, self.customer))
         self.assertEqual(locked.collection_last_level_id, self.gentle)
+
+    def test_serialization_failure_is_deferred_to_the_next_call(self):
+        self._create_invoice(self.customer, 300.0, "2026-01-01", due_date="2026-01-01")
+        self._create_invoice(self.other_customer, 200.0, "2026-01-01", due_date="2026-01-01")
+        Engine = type(self.env["collection.followup.engine"])
+        original = Engine._process_customer
+        calls = []
+
+        def process_customer(engine, run, company, partner_id):
+            calls.append(partner_id)
+            if partner_id == self.customer.id and calls.count(partner_id) == 1:
+                # What PostgreSQL raises when another transaction changed the row since this
+                # one's snapshot: pointless to retry in the same transaction.
+                raise pgerrors.SerializationFailure("could not serialize access")
+            return original(engine, run, company, partner_id)
+
+        def night_call():
+            with freeze_time("2026-01-05"), self.mock_mail_gateway():
+                self.env["collection.followup.engine"]._run_followup(
+                    self.company, trigger="scheduled", budget=Budget()
+                )
+                return self._new_mails
+
+        with (
+            patch.object(Engine, "_process_customer", process_customer),
+            mute_logger(ENGINE_LOGGER),
+        ):
+            first_mails = night_call()
+            run = self.env["collection.followup.run"].search(
+                [("company_id", "=", self.company.id), ("trigger", "=", "scheduled")]
+            )
+            self.assertRecordValues(
+                run.problem_line_ids,
+                [{"partner_id": self.customer.id, "outcome": "deferred", "attempts": 1}],
+            )
+            self.assertEqual(calls.count(self.customer.id), 1, "not retried in the same call")
+            self.assertFalse(self._mails_to(first_mails, self.customer))
+            second_mails = night_call()
+        self.assertEqual(self._mails_to(second_mails, self.customer).subject, "Payment reminder")
+        self.assertRecordValues(
+            run, [{"state": "done", "reminded_count": 2, "deferred_count": 0, "call_count": 2}]
+        )
 
 
 @tagged("post_install", "-at_install")
