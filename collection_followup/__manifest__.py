@@ -8,7 +8,9 @@
     "author": "Collection Followup Developers",
     "license": "LGPL-3",
     "depends": ["account", "account_debit_note", "sms", "portal", "account_payment"],
-    "external_dependencies": {"python": ["phonenumbers", "qrcode", "xlsxwriter"]},
+    "external_dependencies": {
+        "python": ["phonenumbers", "qrcode", "xlsxwriter", "jdatetime", "hijridate"]
+    },
     "data": [
         # security
         "security/collection_security.xml",
@@ -52,6 +54,7 @@
         "demo/collection_demo.xml",
     ],
     "assets": {
+        "web.report_assets_common": ["collection_followup/static/src/scss/collection_report.scss"],
         "web.assets_tests": ["collection_followup/static/tests/tours/*.js"],
     },
     "post_init_hook": "_collection_post_init",

@@ -205,9 +205,25 @@ def missing_system_packages() -> list[str]:
     return packages
 
 
+def ensure_rtlcss() -> None:
+    """Odoo builds the right-to-left CSS of Persian, Arabic and Hebrew pages and reports with
+    the rtlcss command (npm); install it when npm is there and this is root."""
+    if shutil.which("rtlcss"):
+        return
+    if shutil.which("npm") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        say("installing rtlcss with npm (right-to-left CSS of Persian, Arabic, Hebrew pages)")
+        subprocess.call(["npm", "install", "-g", "--silent", "rtlcss"], stdout=subprocess.DEVNULL)
+    if not shutil.which("rtlcss"):
+        say(
+            "WARNING: rtlcss is missing: Odoo serves left-to-right CSS to right-to-left pages "
+            "(the addon's documents keep their own direction). Install it: `npm install -g rtlcss`."
+        )
+
+
 def ensure_system_tools() -> None:
     """Install what the tests render and browse with, when this is root on Debian/Ubuntu;
     otherwise say what is missing (the tests then fall back to HTML and skip the tours)."""
+    ensure_rtlcss()
     packages = missing_system_packages()
     if not packages:
         return
