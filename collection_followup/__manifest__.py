@@ -31,6 +31,7 @@
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
+        "views/res_lang_views.xml",
         "views/collection_plan_views.xml",
         "views/collection_promise_dispute_views.xml",
         "views/collection_late_fee_views.xml",

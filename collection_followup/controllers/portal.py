@@ -381,7 +381,16 @@ class CollectionPortal(CustomerPortal):
                 request.env["collection.promise"]
                 .sudo()
                 ._create_from_portal(
-                    partner_sudo, company_sudo, parse_date(date, today, last), promised
+                    partner_sudo,
+                    company_sudo,
+                    # Typed in the calendar of the page's language (Solar Hijri for Persian).
+                    parse_date(
+                        date,
+                        today,
+                        last,
+                        calendar=request.env["res.lang"]._collection_format().calendar,
+                    ),
+                    promised,
                 )
             )
             if promise_sudo.state == "to_approve":
@@ -496,7 +505,9 @@ class CollectionPortal(CustomerPortal):
                 raise InputError("mobile", "missing")
             number = partner_sudo._action_set_mobile_from_portal(number)
             return request.env._(
-                "Thank you: we will send our text messages to %(number)s.", number=number
+                "Thank you: we will send our text messages to %(number)s.",
+                # Isolated left to right: "+98..." stays "+98..." in a right-to-left sentence.
+                number=f"\N{LEFT-TO-RIGHT ISOLATE}{number}\N{POP DIRECTIONAL ISOLATE}",
             )
 
         return self._collection_say(say, binding=True, code=code)

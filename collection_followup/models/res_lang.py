@@ -117,6 +117,18 @@ class CustomerFormat:
         gregorian = tools.format_date(self.env, day)
         return self.digits(cal.format_date(day, self.calendar, gregorian))
 
+    def sms_date(self, day):
+        """``day`` for a text message: as date() but always in figures (31/03/2026 rather than
+        "31 مارس, 2026"), so that the SMS stays short."""
+        if not day:
+            return ""
+        date_format = self.env["res.lang"]._lang_get(self.lang).date_format or ""
+        if any(code in date_format for code in ("%b", "%B", "%a", "%A")):
+            gregorian = day.strftime("%d/%m/%Y")
+        else:
+            gregorian = tools.format_date(self.env, day)
+        return self.digits(cal.format_date(day, self.calendar, gregorian))
+
     def amount(self, amount, currency, sms=False):
         """``amount`` in ``currency`` the customer's way. ``sms``: plain spaces, because a
         non-breaking space is not in the GSM-7 alphabet and makes an SMS cost twice as much."""

@@ -17,3 +17,5 @@ from . import test_factoring
 from . import test_agency
 from . import test_demand_letter
 from . import test_customer_documents
+from . import test_sms
+from . import test_translations

@@ -7,3 +7,4 @@ from . import factoring_formats
 from . import log_redaction
 from . import portal_input
 from . import calendar
+from . import sms
