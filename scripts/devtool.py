@@ -723,6 +723,8 @@ def cmd_pot(args) -> int:
         ]
         if subprocess.call(merge) != 0:
             raise ToolError(f"msgmerge failed on {po.name}")
+        # Entries gone from the template are dropped, not kept as #~ comments.
+        subprocess.call(["msgattrib", "--no-obsolete", "-o", str(po), str(po)])
         stats = subprocess.run(
             ["msgfmt", "--check-format", "--statistics", "-o", os.devnull, str(po)],
             capture_output=True,

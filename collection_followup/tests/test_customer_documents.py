@@ -4,13 +4,18 @@ import subprocess
 import tempfile
 import unicodedata
 import unittest
+from datetime import date, timedelta
 
 from freezegun import freeze_time
 
-from odoo import Command
-from odoo.tests import new_test_user, tagged
+from odoo import Command, fields
+from odoo.tests import TransactionCase, new_test_user, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
+
+from ..tools import calendar as cal
+from ..tools.portal_input import InputError, parse_date
+from .common import CollectionsPortalCommon
 
 LANGS = ("fa_IR", "ar_001", "he_IL", "ru_RU")
 
@@ -170,3 +175,97 @@ class TestCustomerDocumentsPdf(AccountTestInvoicingHttpCommon):
                 text = self._pdf("collection_followup.action_report_statement", customer)
                 self.assertIn(invoice.name, text)
                 self.assertNotIn("Statement of account", text)
+
+
+@tagged("post_install", "-at_install")
+class TestCalendarsAndDigits(TransactionCase):
+    """Dates in the customer's calendar (the libraries' conversions), figures in its digits,
+    and dates typed back in that calendar."""
+
+    def test_solar_hijri_dates_both_ways(self):
+        self.assertEqual(cal.format_date(date(2026, 3, 20), cal.JALALI, ""), "1404/12/29")
+        self.assertEqual(cal.format_date(date(2026, 3, 21), cal.JALALI, ""), "1405/01/01")
+        for typed in ("1405/01/11", "۱۴۰۵/۰۱/۱۱", "١٤٠٥-٠١-١١", "11/01/1405", "2026-03-31"):
+            with self.subTest(typed=typed):
+                self.assertEqual(cal.parse_date(typed, cal.JALALI), date(2026, 3, 31))
+        for wrong in ("1405/13/01", "1404/12/31", "11-01", "tomorrow"):
+            with self.subTest(wrong=wrong), self.assertRaises(ValueError):
+                cal.parse_date(wrong, cal.JALALI)
+
+    def test_umm_al_qura_date_next_to_the_gregorian_one(self):
+        day = date(2026, 3, 2)
+        self.assertEqual(
+            cal.format_date(day, cal.GREGORIAN_HIJRI, "02/03/2026"), "02/03/2026 (13/09/1447 هـ)"
+        )
+        self.assertEqual(
+            cal.format_date(date(2100, 1, 1), cal.GREGORIAN_HIJRI, "01/01/2100"),
+            "01/01/2100",
+            "outside the Umm al-Qura tables: the Gregorian date alone",
+        )
+        self.assertEqual(cal.parse_date("1447/09/13", cal.GREGORIAN_HIJRI), day)
+
+    def test_native_digits(self):
+        self.assertEqual(cal.to_native_digits("1,234.50", "fa_IR"), "۱٬۲۳۴٫۵۰")
+        self.assertEqual(cal.to_native_digits("$ 1,234.50", "ar_001"), "$ ١٬٢٣٤٫٥٠")
+        self.assertEqual(cal.to_native_digits("1,234.50", "ru_RU"), "1,234.50")
+        self.assertEqual(cal.to_latin_digits("۰۹۱۲ ٣٤٥"), "0912 345")
+
+    def test_customer_format_of_a_language(self):
+        self.env["res.lang"]._activate_lang("fa_IR")
+        self.env.ref("base.lang_fa_IR").collection_native_digits = True
+        persian = self.env["res.lang"]._collection_format("fa_IR")
+        self.assertEqual((persian.direction, persian.script), ("rtl", "arabic"))
+        self.assertEqual(persian.date(date(2026, 3, 31)), "۱۴۰۵/۰۱/۱۱")
+        english = self.env["res.lang"]._collection_format("en_US")
+        self.assertEqual((english.direction, english.calendar), ("ltr", "gregorian"))
+        self.assertEqual(english.date(date(2026, 3, 31)), "03/31/2026")
+        self.assertEqual(english.amount(1234.5, self.env.ref("base.USD"), sms=True), "$ 1,234.50")
+
+    def test_portal_reads_a_promise_date_typed_in_the_solar_hijri_calendar(self):
+        today, last = date(2026, 3, 1), date(2026, 4, 30)
+        self.assertEqual(
+            parse_date("۱۴۰۵/۰۱/۱۱", today, last, calendar=cal.JALALI), date(2026, 3, 31)
+        )
+        with self.assertRaises(InputError):
+            parse_date("1405/03/01", today, last, calendar=cal.JALALI)  # after the last day
+        with self.assertRaises(InputError):
+            parse_date("31/03/2026", today, last, calendar=cal.GREGORIAN)  # ISO only
+
+
+@tagged("post_install", "-at_install")
+class TestPersianCollectionsPage(CollectionsPortalCommon):
+    """A Persian customer's page: the level in Persian, dates in the Solar Hijri calendar,
+    and a promise date typed in it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("fa_IR")
+        cls.env["ir.module.module"]._load_module_terms(
+            ["collection_followup"], ["fa_IR"], overwrite=True
+        )
+        cls.env["res.company"]._collection_translate_default_levels(
+            cls.company.collection_policy_id.level_ids, ["fa_IR"]
+        )
+        cls.customer.lang = "fa_IR"
+
+    def test_persian_page_and_promise(self):
+        today = fields.Date.context_today(self.customer)
+        page = self._visit().text
+        self.assertIn('dir="rtl"', page)
+        # The level reached, in Persian for every visitor of the link (never in English).
+        levels = self.company.collection_policy_id.level_ids
+        english = levels.with_context(lang="en_US").mapped("name")
+        persian = levels.with_context(lang="fa_IR").mapped("name")
+        self.assertFalse([name for name in english if f">{name}<" in page])
+        self.assertTrue([name for name in persian if f'o_collection_level">{name}<' in page])
+        self.assertIn('name="date" class="form-control"', page)
+        self.assertIn('inputmode="numeric"', page, "a text field for the Solar Hijri date")
+        in_30 = today + timedelta(days=30)
+        typed = cal.to_native_digits(cal.format_date(in_30, cal.JALALI, ""), "fa_IR")
+        response = self._post(
+            "promise", {"company_id": self.company.id, "date": typed, "amount": "1250"}
+        )
+        self.assertEqual(response.status_code, 303, response.text[:300])
+        promise = self.env["collection.promise"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(promise.date, in_30)

@@ -123,7 +123,7 @@ def parse_date(text, calendar):
         return jdatetime.date(year, month, day).togregorian()
     if calendar == GREGORIAN_HIJRI and year < 1600:
         try:
-            return Hijri(year, month, day).to_gregorian().to_pydate()
+            return datetime.date(*Hijri(year, month, day).to_gregorian().datetuple())
         except OverflowError as error:
             raise ValueError(text) from error
     return datetime.date(year, month, day)

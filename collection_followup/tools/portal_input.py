@@ -70,11 +70,12 @@ def parse_amount(value, decimal_places, max_integer_digits=12):
 
 def parse_date(value, earliest, latest, calendar=None):
     """A date written ``YYYY-MM-DD`` (what an HTML date input sends), from ``earliest`` to
-    ``latest`` included. With a ``calendar`` of tools.calendar, also a date typed in it
-    (``1405/01/11`` in the Solar Hijri calendar, Persian or Arabic-Indic digits too)."""
+    ``latest`` included. With the Solar Hijri ``calendar`` (tools.calendar.JALALI), also a
+    date typed in it (``1405/01/11``, Persian or Arabic-Indic digits too): the page asks for
+    one in a text field; the other calendars pick the date in the browser's date field."""
     text = _text(value, "date", max_length=10)
     try:
-        if calendar and not _DATE.fullmatch(text):
+        if calendar == calendar_tools.JALALI and not _DATE.fullmatch(text):
             parsed = calendar_tools.parse_date(text, calendar)
         elif _DATE.fullmatch(text):
             parsed = date.fromisoformat(text)
