@@ -19,3 +19,4 @@ from . import test_demand_letter
 from . import test_customer_documents
 from . import test_sms
 from . import test_translations
+from . import test_followup_runs
