@@ -6,10 +6,11 @@
 #   make run                   demo database, one follow-up run, server on :8069
 #   make lint                  ruff check, ruff format --check, pylint-odoo
 #   make bench                 follow-up benchmark on generated data (bench/)
+#   make pot                   i18n/*.pot exported from a fresh install, merged into every .po
 # TAGS, KEEP_DB, CF_TEST_DB and PYTEST_ARGS given on the make command line reach the driver through the
 # environment (make exports command-line variables).
 PYTHON ?= python3
 
-.PHONY: setup run test test-odoo-account lint bench
-setup run test test-odoo-account lint bench:
+.PHONY: setup run test test-odoo-account lint bench pot
+setup run test test-odoo-account lint bench pot:
 	$(PYTHON) scripts/devtool.py $@

@@ -8,7 +8,9 @@
     "author": "Collection Followup Developers",
     "license": "LGPL-3",
     "depends": ["account", "account_debit_note", "sms", "portal", "account_payment"],
-    "external_dependencies": {"python": ["phonenumbers", "qrcode", "xlsxwriter"]},
+    "external_dependencies": {
+        "python": ["phonenumbers", "qrcode", "xlsxwriter", "jdatetime", "hijridate"]
+    },
     "data": [
         # security
         "security/collection_security.xml",
@@ -31,6 +33,7 @@
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
+        "views/res_lang_views.xml",
         "views/collection_plan_views.xml",
         "views/collection_promise_dispute_views.xml",
         "views/collection_late_fee_views.xml",
@@ -63,6 +66,7 @@
             "collection_followup/static/src/dashboard/*.js",
             "collection_followup/static/src/dashboard/*.xml",
         ],
+        "web.report_assets_common": ["collection_followup/static/src/scss/collection_report.scss"],
         "web.assets_tests": ["collection_followup/static/tests/tours/*.js"],
     },
     "post_init_hook": "_collection_post_init",

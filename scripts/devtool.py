@@ -217,9 +217,25 @@ def missing_system_packages() -> list[str]:
     return packages
 
 
+def ensure_rtlcss() -> None:
+    """Odoo builds the right-to-left CSS of Persian, Arabic and Hebrew pages and reports with
+    the rtlcss command (npm); install it when npm is there and this is root."""
+    if shutil.which("rtlcss"):
+        return
+    if shutil.which("npm") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        say("installing rtlcss with npm (right-to-left CSS of Persian, Arabic, Hebrew pages)")
+        subprocess.call(["npm", "install", "-g", "--silent", "rtlcss"], stdout=subprocess.DEVNULL)
+    if not shutil.which("rtlcss"):
+        say(
+            "WARNING: rtlcss is missing: Odoo serves left-to-right CSS to right-to-left pages "
+            "(the addon's documents keep their own direction). Install it: `npm install -g rtlcss`."
+        )
+
+
 def ensure_system_tools() -> None:
     """Install what the tests render and browse with, when this is root on Debian/Ubuntu;
     otherwise say what is missing (the tests then fall back to HTML and skip the tours)."""
+    ensure_rtlcss()
     packages = missing_system_packages()
     if not packages:
         return
@@ -685,6 +701,54 @@ def run_followup_once(ctx: Ctx, db: str) -> None:
         say(f"follow-up summary: {summary.get('customers')} customer(s); reminders: {reminders}")
 
 
+def cmd_pot(args) -> int:
+    """Regenerate the translation template from a fresh install and merge it into every
+    language: a build product, never edited by hand. Then translate what msgfmt reports as
+    fuzzy or untranslated, and run it again (nothing changes the second time)."""
+    ctx = setup()
+    i18n = ADDONS_ROOT / MODULE / "i18n"
+    pot = i18n / f"{MODULE}.pot"
+    db = f"cf_pot_{time.strftime('%Y%m%d_%H%M%S')}_{os.getpid()}"
+    say(f"installing {MODULE} in a fresh database {db} (without demo data)")
+    try:
+        install = ctx.odoo_cmd("-d", db, "-i", MODULE, "--without-demo=all", "--no-http")
+        if subprocess.call([*install, "--stop-after-init", "--log-level=warn"]) != 0:
+            raise ToolError(f"installing {MODULE} in {db} failed, see above")
+        export = ctx.odoo_cmd("-d", db, f"--i18n-export={pot}", f"--modules={MODULE}")
+        if subprocess.call([*export, "--no-http", "--log-level=warn"]) != 0:
+            raise ToolError(f"exporting the terms of {MODULE} failed, see above")
+    finally:
+        ctx.drop_database(db)
+    say(f"exported {pot.relative_to(REPO)}")
+    if not shutil.which("msgmerge"):
+        raise ToolError("msgmerge is missing: install gettext (`apt-get install gettext`).")
+    unfinished = 0
+    for po in sorted(i18n.glob("*.po")):
+        merge = [
+            "msgmerge",
+            "--quiet",
+            "--update",
+            "--backup=none",
+            "--previous",
+            str(po),
+            str(pot),
+        ]
+        if subprocess.call(merge) != 0:
+            raise ToolError(f"msgmerge failed on {po.name}")
+        # Entries gone from the template are dropped, not kept as #~ comments.
+        subprocess.call(["msgattrib", "--no-obsolete", "-o", str(po), str(po)])
+        stats = subprocess.run(
+            ["msgfmt", "--check-format", "--statistics", "-o", os.devnull, str(po)],
+            capture_output=True,
+            text=True,
+        ).stderr.strip()
+        say(f"{po.name}: {stats}")
+        unfinished += "fuzzy" in stats or "untranslated" in stats
+    if unfinished:
+        say("translate the fuzzy and untranslated entries (and drop the #, fuzzy flags)")
+    return 0
+
+
 def cmd_run(args) -> int:
     ctx = setup()
     db = os.environ.get("CF_DEMO_DB") or f"{MODULE}_demo"
@@ -756,6 +820,7 @@ def main() -> int:
     for name, func in [
         ("setup", cmd_setup),
         ("run", cmd_run),
+        ("pot", cmd_pot),
         ("test", cmd_test),
         ("test-odoo-account", cmd_test_odoo_account),
         ("lint", cmd_lint),

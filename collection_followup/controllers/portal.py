@@ -381,7 +381,16 @@ class CollectionPortal(CustomerPortal):
                 request.env["collection.promise"]
                 .sudo()
                 ._create_from_portal(
-                    partner_sudo, company_sudo, parse_date(date, today, last), promised
+                    partner_sudo,
+                    company_sudo,
+                    # Typed in the calendar of the page's language (Solar Hijri for Persian).
+                    parse_date(
+                        date,
+                        today,
+                        last,
+                        calendar=request.env["res.lang"]._collection_format().calendar,
+                    ),
+                    promised,
                 )
             )
             if promise_sudo.state == "to_approve":
@@ -495,8 +504,10 @@ class CollectionPortal(CustomerPortal):
             if not number:
                 raise InputError("mobile", "missing")
             number = partner_sudo._action_set_mobile_from_portal(number)
+            # Isolated left to right: "+98..." stays "+98..." in a right-to-left sentence.
+            isolated = "\N{LEFT-TO-RIGHT ISOLATE}" + number + "\N{POP DIRECTIONAL ISOLATE}"
             return request.env._(
-                "Thank you: we will send our text messages to %(number)s.", number=number
+                "Thank you: we will send our text messages to %(number)s.", number=isolated
             )
 
         return self._collection_say(say, binding=True, code=code)
@@ -508,10 +519,12 @@ class CollectionPortal(CustomerPortal):
         def say(partner_sudo, link_sudo, who):
             email = link_sudo._send_code()
             name, _at, domain = email.partition("@")
+            # Outside the call: Odoo's term extraction cannot read an f-string argument.
+            masked = name[:1] + "***@" + domain
             return request.env._(
                 "We emailed a code to %(email)s: enter it with your answer within "
                 "%(minutes)s minutes.",
-                email=f"{name[:1]}***@{domain}",
+                email=masked,
                 minutes=PORTAL_CODE_MINUTES,
             )
 

@@ -43,3 +43,5 @@ from . import collection_case_file
 from . import collection_portal_link
 from . import collection_portal_throttle
 from . import collection_terms_acceptance
+from . import res_lang
+from . import ir_qweb_fields

@@ -139,11 +139,16 @@ class CollectionCaseFile(models.AbstractModel):
         channel, level, recipient), the customer's replies, promises (kept, broken...),
         disputes, payments on the items and hand-overs to agencies."""
         _ = self.env._
-        channels = dict(self.env["collection.followup.action"]._fields["channel"].selection)
-        promise_states = dict(self.env["collection.promise"]._fields["state"].selection)
-        reasons = dict(self.env["collection.dispute"]._fields["reason"].selection)
-        resolutions = dict(self.env["collection.dispute"]._fields["resolution"].selection)
-        case_states = dict(self.env["collection.agency.case"]._fields["state"].selection)
+
+        # Selection labels in the language of the file (the customer's), not the source's.
+        def labels_of(model, field):
+            return dict(self.env[model]._fields[field]._description_selection(self.env))
+
+        channels = labels_of("collection.followup.action", "channel")
+        promise_states = labels_of("collection.promise", "state")
+        reasons = labels_of("collection.dispute", "reason")
+        resolutions = labels_of("collection.dispute", "resolution")
+        case_states = labels_of("collection.agency.case", "state")
         events = []
         actions = self.env["collection.followup.action"].search(
             [

@@ -299,8 +299,13 @@ class CollectionFollowupAction(models.Model):
             self.partner_id.country_id or self.company_id.country_id
         )
         partner = self.partner_id.sudo()
+        # The short link to the customer's collections page, not the long invoice link: the
+        # SMS is to fit in two segments (see _sms_values).
+        link_url = self.env["collection.portal.link"]._mint(partner, self.company_id, action=self)
+        render_context = decision.render_context()
+        render_context.update(self._sms_values(partner, render_context, link_url))
         body = self.level_id.sms_template_id._render_field(
-            "body", partner.ids, compute_lang=True, add_context=decision.render_context()
+            "body", partner.ids, compute_lang=True, add_context=render_context
         )[partner.id]
         message = partner._message_sms(
             body,
@@ -316,6 +321,35 @@ class CollectionFollowupAction(models.Model):
             "sms_number": number,
             "mail_message_id": message.id,
             "sms_id": notification.sms_id_int,
+        }
+
+    def _sms_values(self, partner, render_context, link_url):
+        """Values of the SMS templates, written for a text message in the customer's language,
+        calendar and digits: ``sms_amount`` (the overdue amount, plain spaces: a non-breaking
+        space would make the SMS UCS-2), ``sms_due_date`` (the first due date of the
+        reminder), ``sms_discount`` (the best early-payment discount still open, or "") and
+        ``sms_link`` (the short link to the collections page)."""
+        lang = partner.lang or self.env.lang
+        cf = self.env["res.lang"]._collection_format(lang)
+        lang_env = self.with_context(lang=lang).env
+        items = render_context.get("items") or []
+        due_dates = [item["due_date"] for item in items]
+        offers = render_context.get("discount_offers") or []
+        discount = ""
+        if offers:
+            offer = offers[0]
+            discount = lang_env._(
+                "%(percent)s%% off if paid by %(date)s.",
+                percent=cf.digits(offer["percent_text"]),
+                date=cf.sms_date(offer["deadline"]),
+            )
+        currency = render_context.get("currency") or self.company_id.currency_id
+        return {
+            "sms_amount": cf.amount(render_context.get("overdue") or 0.0, currency, sms=True),
+            "sms_total": cf.amount(render_context.get("total_due") or 0.0, currency, sms=True),
+            "sms_due_date": cf.sms_date(min(due_dates)) if due_dates else "",
+            "sms_discount": discount,
+            "sms_link": link_url,
         }
 
     def _execute_letter(self, decision):

@@ -66,9 +66,17 @@ class CollectionPaymentPlanInstallment(models.Model):
             )
         else:
             sms_template = self.env.ref("collection_followup.sms_template_payment_plan_reminder")
-            body = sms_template.with_context(**plan.env.context)._render_field(
-                "body", plan.ids, compute_lang=True
-            )[plan.id]
+            # Written for a text message: the short link to the collections page (where the
+            # instalment is paid), the amount without non-breaking space, the customer's
+            # calendar and digits.
+            cf = self.env["res.lang"]._collection_format(plan.partner_id.lang or self.env.lang)
+            sms_link = self.env["collection.portal.link"]._mint(plan.partner_id, plan.company_id)
+            body = sms_template.with_context(
+                **plan.env.context,
+                collection_sms_amount=cf.amount(amount_due, plan.currency_id, sms=True),
+                collection_sms_date=cf.sms_date(self.date),
+                collection_sms_link=sms_link,
+            )._render_field("body", plan.ids, compute_lang=True)[plan.id]
             plan._message_sms(
                 body,
                 partner_ids=recipient.ids,

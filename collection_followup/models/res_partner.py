@@ -4,6 +4,7 @@ from odoo.exceptions import UserError
 from odoo.addons.phone_validation.tools.phone_validation import phone_format
 
 from ..const import AGENCY_OPEN_STATES
+from ..tools import sms as sms_tools
 
 
 class ResPartner(models.Model):
@@ -403,7 +404,7 @@ class ResPartner(models.Model):
             )
         country = self.country_id or fallback_country
         try:
-            return phone_format(raw, country.code, country.phone_code, force_format="E164")
+            e164 = phone_format(raw, country.code, country.phone_code, force_format="E164")
         except UserError as error:
             raise UserError(
                 self.env._(
@@ -413,6 +414,30 @@ class ResPartner(models.Model):
                     reason=error,
                 )
             ) from error
+        kind = sms_tools.number_type(e164)
+        if kind == "mobile":
+            return e164
+        _ = self.env._
+        values = {"number": e164, "customer": self.display_name}
+        if kind == "landline":
+            message = _(
+                "%(number)s, the number of %(customer)s, is a landline: text messages go to "
+                "mobile numbers only.",
+                **values,
+            )
+        elif kind == "toll_free":
+            message = _(
+                "%(number)s, the number of %(customer)s, is a toll-free number: text messages "
+                "go to mobile numbers only.",
+                **values,
+            )
+        else:
+            message = _(
+                "%(number)s, the number of %(customer)s, is not a mobile number: text messages "
+                "go to mobile numbers only.",
+                **values,
+            )
+        raise UserError(message)
 
     def _collection_collector(self):
         """The user who calls this customer."""

@@ -16,6 +16,9 @@ from . import test_discount
 from . import test_factoring
 from . import test_agency
 from . import test_demand_letter
+from . import test_customer_documents
+from . import test_sms
+from . import test_translations
 from . import test_followup_runs
 from . import test_analysis_aged_balance
 from . import test_analysis_kpi

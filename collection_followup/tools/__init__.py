@@ -7,3 +7,5 @@ from . import factoring_formats
 from . import log_redaction
 from . import portal_input
 from . import forecast_logic
+from . import calendar
+from . import sms

@@ -11,6 +11,8 @@ import unicodedata
 import zipfile
 from datetime import date
 
+from . import calendar as calendar_tools
+
 MAX_ID = 2**31 - 1
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ID = re.compile(r"[1-9]\d{0,9}")
@@ -66,14 +68,19 @@ def parse_amount(value, decimal_places, max_integer_digits=12):
     return whole * 10**decimal_places + int(fraction.ljust(decimal_places, "0") or 0)
 
 
-def parse_date(value, earliest, latest):
+def parse_date(value, earliest, latest, calendar=None):
     """A date written ``YYYY-MM-DD`` (what an HTML date input sends), from ``earliest`` to
-    ``latest`` included."""
+    ``latest`` included. With the Solar Hijri ``calendar`` (tools.calendar.JALALI), also a
+    date typed in it (``1405/01/11``, Persian or Arabic-Indic digits too): the page asks for
+    one in a text field; the other calendars pick the date in the browser's date field."""
     text = _text(value, "date", max_length=10)
-    if not _DATE.fullmatch(text):
-        raise InputError("date", "format")
     try:
-        parsed = date.fromisoformat(text)
+        if calendar == calendar_tools.JALALI and not _DATE.fullmatch(text):
+            parsed = calendar_tools.parse_date(text, calendar)
+        elif _DATE.fullmatch(text):
+            parsed = date.fromisoformat(text)
+        else:
+            raise InputError("date", "format")
     except ValueError as error:
         raise InputError("date", "format") from error
     if not earliest <= parsed <= latest:
