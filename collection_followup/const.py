@@ -59,3 +59,7 @@ PORTAL_CODE_RESEND_SECONDS = 60
 # Proof files of one dispute: at most this many, and this many bytes together.
 PORTAL_UPLOAD_MAX_FILES = 5
 PORTAL_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+
+# Bounds of a follow-up level's delay (days from the due date): a year before, ten years after.
+LEVEL_DELAY_MIN = -365
+LEVEL_DELAY_MAX = 3650

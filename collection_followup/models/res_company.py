@@ -154,11 +154,25 @@ class ResCompany(models.Model):
                     self.env._("The number of broken promises before approval is from 1 to 99.")
                 )
 
+    @api.constrains("collection_min_days_between", "collection_promise_grace_days")
+    def _check_collection_run_settings(self):
+        for company in self:
+            if not 0 <= company.collection_min_days_between <= 365:
+                raise ValidationError(
+                    self.env._("The days between two reminders are from 0 to 365.")
+                )
+            if not 0 <= company.collection_promise_grace_days <= 90:
+                raise ValidationError(
+                    self.env._("The grace days after a promised date are from 0 to 90.")
+                )
+
     @api.constrains("collection_demand_days")
     def _check_collection_demand_days(self):
-        if any(company.collection_demand_days < 1 for company in self):
+        if any(not 1 <= company.collection_demand_days <= 365 for company in self):
             raise ValidationError(
-                self.env._("A letter before action gives the customer at least one day.")
+                self.env._(
+                    "A letter before action gives the customer at least one day and at most 365."
+                )
             )
 
     def _collection_default_level_texts(self):

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from odoo.addons.phone_validation.tools.phone_validation import phone_format
@@ -15,6 +15,19 @@ from ..tools.qr import qr_png_data_uri
 from .collection_discount_rule import format_percent
 
 _logger = logging.getLogger(__name__)
+
+# The follow-up state of a customer, and who may change it with a plain write (RPC included).
+# The engine writes them as superuser; people go through the buttons, which check the group.
+COLLECTION_MANAGER_FIELDS = frozenset({"collection_policy_id", "collection_excluded"})
+COLLECTION_USER_FIELDS = frozenset({"collection_responsible_id"})
+COLLECTION_ENGINE_FIELDS = frozenset(
+    {
+        "collection_on_hold",
+        "collection_hold_date",
+        "collection_last_level_id",
+        "collection_last_date",
+    }
+)
 
 
 @dataclass
@@ -125,23 +138,27 @@ class ResPartner(models.Model):
         "collection.followup.policy",
         string="Follow-up Policy",
         company_dependent=True,
+        tracking=True,
         help="Collection terms of this customer. Empty: the company's default policy.",
     )
     collection_excluded = fields.Boolean(
         string="No Follow-up",
         company_dependent=True,
+        tracking=True,
         help="Never send this customer reminders (the run records the levels it skips).",
     )
     collection_responsible_id = fields.Many2one(
         "res.users",
         string="Collector",
         company_dependent=True,
+        tracking=True,
         help="Who calls this customer. Empty: the salesperson, else the company's collector.",
     )
     collection_on_hold = fields.Boolean(
         string="Credit Hold",
         company_dependent=True,
         readonly=True,
+        tracking=True,
         help="Set by a follow-up level; lifted when the overdue items are paid.",
     )
     collection_hold_date = fields.Date(
@@ -384,6 +401,71 @@ class ResPartner(models.Model):
         return self._collection_search_computed("collection_next_action_date", operator, value)
 
     # ------------------------------------------------------------------
+    # Constraints and CRUD
+    # ------------------------------------------------------------------
+
+    @api.constrains("collection_policy_id")
+    def _check_collection_policy_company(self):
+        company = self.env.company
+        for partner in self:
+            policy = partner.with_company(company).collection_policy_id
+            if policy and policy.company_id != company:
+                raise ValidationError(
+                    self.env._(
+                        "The follow-up policy “%(policy)s” belongs to %(other)s, not to "
+                        "%(company)s.",
+                        policy=policy.display_name,
+                        other=policy.company_id.display_name,
+                        company=company.display_name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._collection_check_state_change({name for name, value in vals.items() if value})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._collection_check_state_change(set(vals))
+        return super().write(vals)
+
+    @api.model
+    def _collection_check_state_change(self, field_names):
+        """Refuse a plain create/write of a customer's follow-up state by someone whose role
+        does not decide it: the hold and the level reached are the engine's (lifted or reset
+        by a manager's button), the policy and "No Follow-up" a manager's, the collector a
+        collections user's. The superuser (the engine, and the buttons after their check)
+        passes."""
+        if self.env.su:
+            return
+        user = self.env.user
+        engine = field_names & COLLECTION_ENGINE_FIELDS
+        if engine:
+            raise AccessError(
+                self.env._(
+                    "The credit hold and the follow-up level reached are kept by the follow-up "
+                    "run; a collections manager lifts a hold or resets the level with the "
+                    "buttons of the customer's Follow-up tab."
+                )
+            )
+        if field_names & COLLECTION_MANAGER_FIELDS and not user.has_group(
+            "collection_followup.group_collection_manager"
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only a collections manager can change a customer's follow-up policy or "
+                    "exclude it from follow-up."
+                )
+            )
+        if field_names & COLLECTION_USER_FIELDS and not user.has_group(
+            "collection_followup.group_collection_user"
+        ):
+            raise AccessError(
+                self.env._("Only collections users can change a customer's collector.")
+            )
+
+    # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
 
@@ -429,8 +511,9 @@ class ResPartner(models.Model):
         return action
 
     def action_collection_demand_letter(self):
-        """Print a letter before action now, kept in the follow-up history."""
+        """Print a letter before action now, kept in the follow-up history (collections users)."""
         self.ensure_one()
+        self._collection_check_group("collection_followup.group_collection_user")
         company = self.env.company
         partner = self.commercial_partner_id.with_company(company)
         decision = partner._collection_decisions(company, partner.ids).get(partner.id)
@@ -438,25 +521,32 @@ class ResPartner(models.Model):
             raise UserError(
                 self.env._("%(customer)s has nothing overdue.", customer=partner.display_name)
             )
-        action = self.env["collection.followup.action"].create(
-            {
-                "partner_id": partner.id,
-                "company_id": company.id,
-                "channel": "demand",
-                "line_ids": [fields.Command.set(decision.lines.ids)],
-                "amount_due": decision.situation.overdue,
-            }
+        # The follow-up history is the engine's ledger: recorded as superuser once the
+        # collector's right to send a letter before action is checked.
+        action = (
+            self.env["collection.followup.action"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "channel": "demand",
+                    "line_ids": [fields.Command.set(decision.lines.ids)],
+                    "amount_due": decision.situation.overdue,
+                }
+            )
         )
         action._execute({partner.id: decision})
         if action.state != "done":
             raise UserError(action.error)
         return self.env.ref("collection_followup.action_report_demand_letter").report_action(
-            action, config=False
+            action.with_env(self.env), config=False
         )
 
     def action_collection_court_file(self):
         """Print the court case file: statement of account and full history."""
         self.ensure_one()
+        self._collection_check_group("collection_followup.group_collection_user")
         return self.env.ref("collection_followup.action_report_court_file").report_action(
             self.commercial_partner_id, data={"company_id": self.env.company.id}, config=False
         )
@@ -464,6 +554,7 @@ class ResPartner(models.Model):
     def action_collection_revoke_link(self):
         """Revoke every link to the customer's collections page (managers only); the next
         reminder carries a new one."""
+        self._collection_check_group("collection_followup.group_collection_manager")
         for partner in self:
             self.env["collection.portal.link"]._revoke_customer_links(partner)
         return True
@@ -489,6 +580,32 @@ class ResPartner(models.Model):
                 self.env._("Credit hold lifted by %(user)s.", user=self.env.user.name)
             )
         return True
+
+    def action_collection_reset_level(self):
+        """Start the customer's follow-up again from the first level (a manager's decision,
+        kept in the chatter): the next run sends the level its overdue items call for."""
+        self._collection_check_group("collection_followup.group_collection_manager")
+        for partner in self.commercial_partner_id:
+            # The level reached is the engine's bookkeeping; the manager's right is checked.
+            partner_sudo = partner.sudo()
+            previous = partner_sudo.collection_last_level_id
+            partner_sudo.write({"collection_last_level_id": False, "collection_last_date": False})
+            partner_sudo.message_post(
+                body=self.env._(
+                    "Follow-up level reset by %(user)s (was “%(level)s”).",
+                    user=self.env.user.name,
+                    level=previous.name or "-",
+                )
+            )
+        return True
+
+    def _collection_check_group(self, group_xmlid):
+        """Buttons are callable by RPC: check the role server-side."""
+        if not self.env.su and not self.env.user.has_group(group_xmlid):
+            group = self.env.ref(group_xmlid)
+            raise AccessError(
+                self.env._("This is for the “%(group)s” group of Collections.", group=group.name)
+            )
 
     # ------------------------------------------------------------------
     # Decision phase: what each customer gets today, without sending anything
