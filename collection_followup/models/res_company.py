@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 # The default escalation table every company starts with: (key, delay from the due date,
 # attach the invoices, channels besides email). `key` names the level's email and SMS templates.
@@ -174,6 +174,45 @@ class ResCompany(models.Model):
                     "A letter before action gives the customer at least one day and at most 365."
                 )
             )
+
+    def write(self, vals):
+        """Companies are the administrators' to edit; the collections settings of a company
+        (the ``collection_*`` fields) are also a collections manager's, for the companies the
+        manager works in."""
+        if (
+            vals
+            and not self.env.su
+            and all(name.startswith("collection_") for name in vals)
+            and not self.env.user.has_group("base.group_erp_manager")
+            and self.env.user.has_group("collection_followup.group_collection_manager")
+        ):
+            if self - self.env.user.company_ids:
+                raise AccessError(
+                    self.env._("You can only change the collections settings of your companies.")
+                )
+            # A company is written by administrators only: the manager's right to these
+            # settings is checked above, and the constraints still apply.
+            return super(ResCompany, self.sudo()).write(vals)
+        return super().write(vals)
+
+    def action_open_collection_settings(self):
+        """The collections settings of the current company (collections managers)."""
+        company = self.env.company
+        if not self.env.su and not self.env.user.has_group(
+            "collection_followup.group_collection_manager"
+        ):
+            raise AccessError(self.env._("Only a collections manager can change these settings."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Collections Settings"),
+            "res_model": "res.company",
+            "res_id": company.id,
+            "view_mode": "form",
+            "views": [
+                (self.env.ref("collection_followup.res_company_view_form_collection").id, "form")
+            ],
+            "target": "current",
+        }
 
     def _collection_default_level_texts(self):
         """Name and letter text of each default level, in the language of the context."""
