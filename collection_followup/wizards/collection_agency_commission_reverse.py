@@ -8,7 +8,11 @@ class CollectionAgencyCommissionReverse(models.TransientModel):
     _description = "Reverse an Agency Commission"
 
     commission_ids = fields.Many2many(
-        "collection.agency.commission", string="Commissions", required=True, readonly=True
+        "collection.agency.commission",
+        "collection_commission_reverse_rel",
+        string="Commissions",
+        required=True,
+        readonly=True,
     )
     reason = fields.Text(required=True)
 
