@@ -28,6 +28,11 @@ COLLECTION_ENGINE_FIELDS = frozenset(
         "collection_last_date",
     }
 )
+# The evidence of the customer's acceptance of the terms: its own log, appended to from the
+# customer's page only.
+COLLECTION_TERMS_FIELDS = frozenset(
+    {"collection_terms_accepted_on", "collection_terms_accepted_by", "collection_terms_accepted_ip"}
+)
 
 
 @dataclass
@@ -440,6 +445,13 @@ class ResPartner(models.Model):
         if self.env.su:
             return
         user = self.env.user
+        if field_names & COLLECTION_TERMS_FIELDS:
+            raise AccessError(
+                self.env._(
+                    "The acceptance of the collection terms is recorded when the customer "
+                    "accepts them on its collections page, never by hand."
+                )
+            )
         engine = field_names & COLLECTION_ENGINE_FIELDS
         if engine:
             raise AccessError(

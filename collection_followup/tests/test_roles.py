@@ -328,6 +328,8 @@ class TestRolesReportedBreakages(RolesCommon):
             {"collection_last_date": "2026-01-01"},
             {"collection_excluded": True},
             {"collection_policy_id": other_policy.id},
+            {"collection_terms_accepted_on": "2026-01-01 10:00:00"},
+            {"collection_terms_accepted_by": "Forged"},
         ]
         for user in (self.employee, self.clerk, self.accountant, self.collector):
             for vals in changes:
@@ -337,6 +339,8 @@ class TestRolesReportedBreakages(RolesCommon):
             self.env["res.partner"].with_user(self.employee).create(
                 {"name": "Forged", "collection_excluded": True}
             )
+        with self.assertRaisesRegex(AccessError, "never by hand"):
+            self._as(self.manager, customer).write({"collection_terms_accepted_by": "Forged"})
         with self.assertRaises(AccessError):
             self.env["collection.terms.acceptance"].with_user(self.collector).create(
                 {"partner_id": customer.id, "accepted_by": "Forged"}
@@ -350,6 +354,7 @@ class TestRolesReportedBreakages(RolesCommon):
                     "collection_last_level_id": self.firm.id,
                     "collection_excluded": False,
                     "collection_policy_id": False,
+                    "collection_terms_accepted_on": False,
                 }
             ],
         )
