@@ -47,8 +47,12 @@ class RolesCommon(CollectionFollowupCommon):
 
     def _as(self, user, records):
         """``records`` as ``user`` would reach them by RPC (``call_kw`` runs the public method
-        on the records browsed with the caller's uid, in the company of the test)."""
-        return records.with_user(user).with_company(self.company)
+        on the records browsed with the caller's uid, in the company of the test when the
+        user works in it)."""
+        records = records.with_user(user)
+        if self.company in user.company_ids:
+            records = records.with_company(self.company)
+        return records
 
     def _receivable(self, move):
         return move.line_ids.filtered(lambda line: line.account_type == "asset_receivable")

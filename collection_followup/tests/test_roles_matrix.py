@@ -294,6 +294,7 @@ class TestRolesMatrix(RolesCommon):
             "partner_id": self.customer.id,
             "amount_total": 1000.0,
             "currency_id": self.company.currency_id.id,
+            "payment_term_id": self.pay_terms_a.id,
             "milestone_ids": [
                 Command.create(
                     {"name": "Deposit", "sequence": 0, "is_deposit": True, "percent": 30}
