@@ -387,7 +387,8 @@ class CollectionAgencyCase(models.Model):
                     ):
                         continue
                     vals_list.append(case._prepare_commission_vals(partial, item, money))
-        commissions = self.env["collection.agency.commission"].create(vals_list)
+        # Commissions are the engine's ledger, read-only for people: recorded as superuser.
+        commissions = self.env["collection.agency.commission"].sudo().create(vals_list)
         for commission in commissions:
             commission.case_id.message_post(
                 body=self.env._(

@@ -36,9 +36,10 @@ class CollectionPaymentPlanInstallment(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        installments = super().create(vals_list)
-        installments.plan_id._check_schedule_editable()
-        return installments
+        self.env["collection.payment.plan"].browse(
+            {vals.get("plan_id") for vals in vals_list} - {None, False}
+        )._check_schedule_editable()
+        return super().create(vals_list)
 
     def write(self, vals):
         if set(vals) - {"reminder_sent"}:

@@ -413,7 +413,8 @@ class ResPartner(models.Model):
     def _check_collection_policy_company(self):
         company = self.env.company
         for partner in self:
-            policy = partner.with_company(company).collection_policy_id
+            # Read as superuser: the policy chosen may be one the user cannot read.
+            policy = partner.with_company(company).collection_policy_id.sudo()
             if policy and policy.company_id != company:
                 raise ValidationError(
                     self.env._(
@@ -433,6 +434,15 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         self._collection_check_state_change(set(vals))
+        if (
+            vals
+            and not self.env.su
+            and set(vals) <= COLLECTION_MANAGER_FIELDS | COLLECTION_USER_FIELDS
+            and self.env.user.has_group("collection_followup.group_collection_user")
+        ):
+            # The customer's follow-up terms are the collections team's, checked above: a
+            # collector without the right to edit contacts sets them all the same.
+            return super(ResPartner, self.sudo()).write(vals)
         return super().write(vals)
 
     @api.model
@@ -914,7 +924,9 @@ class ResPartner(models.Model):
         follow-up gets one skipped action per level, so the skip is recorded once.
         """
         level, partner = decision.level, decision.partner
-        Action = self.env["collection.followup.action"]
+        # The follow-up history is the engine's ledger, read-only for people: recorded as
+        # superuser whoever triggered the reminder (the buttons check their group first).
+        Action = self.env["collection.followup.action"].sudo()
         base = {
             "partner_id": partner.id,
             "company_id": decision.company.id,
