@@ -356,6 +356,7 @@ class CollectionPaymentPlan(models.Model):
             {
                 "state": "draft",
                 "move_ids": [fields.Command.set(moves.ids)],
+                "amount_total": self.currency_id.round(sum(moves.mapped("amount_residual"))),
                 "installment_ids": [],
                 "installment_count": installment_count,
                 "first_date": first_date,
