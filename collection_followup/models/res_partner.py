@@ -270,10 +270,21 @@ class ResPartner(models.Model):
         help="The case a collection agency has for this customer in the current company.",
     )
     collection_agency_case_count = fields.Integer(compute="_compute_collection_agency_case_id")
+    collection_is_manager = fields.Boolean(
+        compute="_compute_collection_is_manager",
+        help="The current user decides the customer's policy and exclusion (the views show "
+        "them read-only to others; the server checks it on every write).",
+    )
 
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
+
+    @api.depends_context("uid")
+    def _compute_collection_is_manager(self):
+        self.collection_is_manager = self.env.user.has_group(
+            "collection_followup.group_collection_manager"
+        )
 
     @api.depends_context("company")
     def _compute_collection_status(self):
