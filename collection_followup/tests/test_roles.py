@@ -381,6 +381,11 @@ class TestRolesReportedBreakages(RolesCommon):
 
     def test_collector_assigns_manager_excludes_with_tracking(self):
         customer = self.customer.with_company(self.company)
+        # The form shows the policy and "No Follow-up" read-only to whoever may not change them.
+        self.assertFalse(self._as(self.collector, customer).collection_is_manager)
+        self.assertTrue(self._as(self.manager, customer).collection_is_manager)
+        arch = self.env["res.partner"].with_user(self.collector).get_views([(False, "form")])
+        self.assertIn('readonly="not collection_is_manager"', arch["views"]["form"]["arch"])
         with self.assertRaises(AccessError):
             self._as(self.employee, customer).write(
                 {"collection_responsible_id": self.collector.id}
