@@ -452,7 +452,9 @@ class ResPartner(models.Model):
             and self.env.user.has_group("collection_followup.group_collection_user")
         ):
             # The customer's follow-up terms are the collections team's, checked above: a
-            # collector without the right to edit contacts sets them all the same.
+            # collector without the right to edit contacts sets them all the same, on the
+            # customers it can see.
+            self.check_access("read")
             return super(ResPartner, self.sudo()).write(vals)
         return super().write(vals)
 
