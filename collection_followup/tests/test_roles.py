@@ -393,9 +393,9 @@ class TestRolesReportedBreakages(RolesCommon):
         self._as(self.collector, customer).write({"collection_responsible_id": self.collector.id})
         self.assertEqual(customer.collection_responsible_id, self.collector)
         # The tests run with tracking off (Odoo's accounting test base): on, as in real life.
-        self._as(self.manager, customer).with_context(tracking_disable=False).write(
-            {"collection_excluded": True}
-        )
+        self._as(self.manager, customer).with_context(
+            tracking_disable=False, mail_notrack=False
+        ).write({"collection_excluded": True})
         self.flush_tracking()
         self.assertTrue(customer.collection_excluded)
         tracked = customer.message_ids.tracking_value_ids.filtered(
