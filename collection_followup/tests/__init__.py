@@ -18,3 +18,4 @@ from . import test_agency
 from . import test_demand_letter
 from . import test_roles
 from . import test_roles_matrix
+from . import test_followup_runs

@@ -181,18 +181,17 @@ class TestRolesReportedBreakages(RolesCommon):
     def test_run_now_is_a_managers(self):
         self._create_invoice(self.customer, 1000.0, "2026-01-01", "2026-01-01")
         Action = self.env["collection.followup.action"]
+        Run = self.env["collection.followup.run"]
         with freeze_time("2026-01-05"):
-            preview = self.env["collection.followup.preview"].with_user(self.collector).create({})
-            self.assertEqual(preview.customer_count, 1)
+            preview = Run.browse(Run.with_user(self.collector).action_preview()["res_id"])
             with self._raises(AccessError, "Only a collections manager"):
-                preview.action_run_now()
+                preview.with_user(self.collector).action_run_now()
             self.assertFalse(Action.search([("partner_id", "=", self.customer.id)]))
-            preview = self.env["collection.followup.preview"].with_user(self.manager).create({})
             with self.mock_mail_gateway():
-                result = preview.action_run_now()
-        done = Action.search(result["domain"])
+                preview.with_user(self.manager).action_run_now()
+        done = Action.search([("partner_id", "=", self.customer.id)])
         self.assertEqual(done.mapped("state"), ["done"])
-        self.assertEqual(done.partner_id, self.customer)
+        self.assertEqual(done.level_id, self.gentle)
 
     def test_actions_are_read_only_for_people(self):
         self._create_invoice(self.customer, 1000.0, "2026-01-01", "2026-01-01")

@@ -70,6 +70,11 @@ class TestRolesMatrix(RolesCommon):
             result = wizard.save().action_send()
         return self.env["collection.followup.action"].search(result["domain"])
 
+    def _preview(self):
+        """A preview of the run (the engine records it as a run that sends nothing)."""
+        Run = self.env["collection.followup.run"]
+        return Run.browse(Run.with_user(self.collector).action_preview()["res_id"])
+
     def _actions(self):
         return self.env["collection.followup.action"].search(
             [("partner_id", "=", self.customer.id)]
@@ -160,12 +165,11 @@ class TestRolesMatrix(RolesCommon):
     def test_run_now(self):
         def attempt(user):
             with freeze_time("2026-01-05"):
-                self.env["collection.followup.preview"].with_user(user).create({}).action_run_now()
+                self._preview().with_user(user).action_run_now()
 
         self._refused("manager", attempt, lambda: self.assertFalse(self._actions()))
         with freeze_time("2026-01-05"), self.mock_mail_gateway():
-            preview = self.env["collection.followup.preview"].with_user(self.manager).create({})
-            preview.action_run_now()
+            self._preview().with_user(self.manager).action_run_now()
         self.assertRecordValues(self._actions(), [{"state": "done", "level_id": self.gentle.id}])
 
     def test_customer_follow_up_state(self):
