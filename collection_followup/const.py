@@ -60,6 +60,9 @@ PORTAL_CODE_RESEND_SECONDS = 60
 PORTAL_UPLOAD_MAX_FILES = 5
 PORTAL_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 
+# Bounds of a follow-up level's delay (days from the due date): a year before, ten years after.
+LEVEL_DELAY_MIN = -365
+LEVEL_DELAY_MAX = 3650
 # What a receivable item (its invoice) may be used for: collection.eligibility answers, each
 # feature adding what it takes out of which purpose.
 ELIGIBILITY_CHASE = "chase"  # reminded by the follow-up run (letters, demands, hand-overs too)

@@ -20,7 +20,9 @@ class AccountMoveLine(models.Model):
         receivables = self.filtered(lambda line: line.account_type == "asset_receivable")
         if not receivables:  # vendor bills, transfers...: nothing of ours to update
             return result
-        self.env["collection.promise"].search(
+        # A promise kept is the engine's bookkeeping, whoever registers the payment (a billing
+        # clerk may only read promises): the promises of the invoices paid, as superuser.
+        self.env["collection.promise"].sudo().search(
             [("state", "=", "open"), ("move_ids", "in", receivables.move_id.ids)]
         )._check_kept()
         # Rewarding on-time payers is the engine's bookkeeping, whoever registers the payment.

@@ -1,5 +1,5 @@
 from odoo import api, fields, models, tools
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..const import AGENCY_CASE_STATES, AGENCY_OPEN_STATES
 
@@ -261,7 +261,12 @@ class CollectionAgencyCase(models.Model):
         credit note when commissions taken back outweigh the new ones). Commissions are booked
         money: billing them is a collections manager's."""
         self.ensure_one()
-        self.env["collection.agency.commission"].check_access("write")
+        if not self.env.su and not self.env.user.has_group(
+            "collection_followup.group_collection_manager"
+        ):
+            raise AccessError(
+                self.env._("Only a collections manager can bill an agency's commission.")
+            )
         commissions = self.commission_ids.filtered(lambda c: not c.bill_id)
         total = self.currency_id.round(sum(commissions.mapped("amount_commission")))
         if not commissions or self.currency_id.is_zero(total):
@@ -273,7 +278,9 @@ class CollectionAgencyCase(models.Model):
             .with_company(self.company_id)
             .create(self._prepare_commission_bill_vals(commissions, total))
         )
-        commissions.bill_id = bill
+        # Commissions are the engine's ledger (read-only for people): the bill they are on is
+        # recorded as superuser, the manager being checked above.
+        commissions.sudo().bill_id = bill
         self.message_post(
             body=self.env._(
                 "Commission of %(amount)s put on the draft vendor bill of %(agency)s.",
@@ -380,7 +387,8 @@ class CollectionAgencyCase(models.Model):
                     ):
                         continue
                     vals_list.append(case._prepare_commission_vals(partial, item, money))
-        commissions = self.env["collection.agency.commission"].create(vals_list)
+        # Commissions are the engine's ledger, read-only for people: recorded as superuser.
+        commissions = self.env["collection.agency.commission"].sudo().create(vals_list)
         for commission in commissions:
             commission.case_id.message_post(
                 body=self.env._(

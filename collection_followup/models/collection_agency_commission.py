@@ -1,4 +1,5 @@
 from odoo import fields, models, tools
+from odoo.exceptions import AccessError, UserError
 
 
 class CollectionAgencyCommission(models.Model):
@@ -37,8 +38,12 @@ class CollectionAgencyCommission(models.Model):
         readonly=True,
         copy=False,
         index="btree_not_null",
-        help="The billed commission this line takes back: its payment was unmatched from the "
-        "item after the commission was billed.",
+        help="The commission this line takes back: its payment was unmatched from the item "
+        "after the commission was billed, or a manager reversed it (see the reason).",
+    )
+    reversal_ids = fields.One2many("collection.agency.commission", "reversed_id")
+    reason = fields.Text(
+        readonly=True, help="Why a manager reversed the commission this line takes back."
     )
 
     _sql_constraints = [
@@ -58,6 +63,57 @@ class CollectionAgencyCommission(models.Model):
                     self.env, commission.amount_commission, commission.currency_id
                 ),
             )
+
+    def action_open_reverse(self):
+        self._check_can_reverse()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reverse Commission"),
+            "res_model": "collection.agency.commission.reverse",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_commission_ids": self.ids},
+        }
+
+    def _check_can_reverse(self):
+        if not self.env.su and not self.env.user.has_group(
+            "collection_followup.group_collection_manager"
+        ):
+            raise AccessError(
+                self.env._("Only a collections manager can reverse an agency's commission.")
+            )
+        if self.filtered(lambda c: c.reversed_id or c.reversal_ids):
+            raise UserError(
+                self.env._("A reversal, or a commission already reversed, is not reversed again.")
+            )
+
+    def _reverse(self, reason):
+        """Take the commissions back with a reversal line each (negative amounts, the reason
+        kept on it and in the case's chatter): deducted from the next commission bill, or
+        netting to nothing if they were not billed yet. Commissions are never edited."""
+        self._check_can_reverse()
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(self.env._("Say why the commission is reversed."))
+        # The ledger is read-only for people: the reversal, checked above, is the engine's.
+        reversals = (
+            self.env["collection.agency.commission"]
+            .sudo()
+            .create([{**c._prepare_reversal_vals(), "reason": reason} for c in self])
+        )
+        for commission in self:
+            commission.case_id.message_post(
+                body=self.env._(
+                    "Commission %(commission)s on %(invoice)s reversed by %(user)s: %(reason)s",
+                    commission=tools.format_amount(
+                        self.env, commission.amount_commission, commission.currency_id
+                    ),
+                    invoice=commission.move_id.name,
+                    user=self.env.user.name,
+                    reason=reason,
+                )
+            )
+        return reversals.with_env(self.env)
 
     def _prepare_reversal_vals(self):
         self.ensure_one()

@@ -5,6 +5,8 @@ from datetime import timedelta
 
 from odoo import api, fields, models, tools
 
+from ..tools.csv_safe import neutralise_cell
+
 # The columns of the agency case file export (CSV). Every row carries the case and the customer,
 # so that each row can be read on its own; ``record_type`` says what the row is (see README.md).
 CSV_COLUMNS = [
@@ -26,6 +28,8 @@ CSV_COLUMNS = [
     "status",
     "details",
 ]
+# Written by the addon itself (figures, ISO dates): a minus sign there is a negative amount.
+CSV_NUMERIC_COLUMNS = {"date", "due_date", "days_overdue", "amount", "open_amount"}
 
 
 class CollectionCaseFile(models.AbstractModel):
@@ -428,5 +432,11 @@ class CollectionCaseFile(models.AbstractModel):
         writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({column: "" for column in CSV_COLUMNS} | base | row)
+            cells = {column: "" for column in CSV_COLUMNS} | base | row
+            writer.writerow(
+                {
+                    column: value if column in CSV_NUMERIC_COLUMNS else neutralise_cell(value)
+                    for column, value in cells.items()
+                }
+            )
         return stream.getvalue().encode()

@@ -1,7 +1,7 @@
 import logging
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import is_html_empty
 
 from ..const import CHANNELS
@@ -103,7 +103,9 @@ class CollectionFollowupAction(models.Model):
     def action_approve(self):
         """Carry out the prepared actions (bulk from the list)."""
         self._check_can_decide()
-        actions = self.filtered(lambda a: a.state == "to_approve")
+        # Actions are the engine's ledger (read-only for people): carried out as superuser once
+        # the manager's right to decide is checked.
+        actions = self.sudo().filtered(lambda a: a.state == "to_approve")
         actions.approved_by_id = self.env.user
         for company, company_actions in actions.grouped("company_id").items():
             decisions = (
@@ -116,7 +118,8 @@ class CollectionFollowupAction(models.Model):
 
     def action_reject(self):
         self._check_can_decide()
-        actions = self.filtered(lambda a: a.state == "to_approve")
+        # The manager's decision, recorded on the engine's ledger as superuser.
+        actions = self.sudo().filtered(lambda a: a.state == "to_approve")
         actions.write({"state": "rejected", "approved_by_id": self.env.user.id})
         for action in actions:
             # The decision is the manager's; the note on the customer is the engine's record.
@@ -131,17 +134,25 @@ class CollectionFollowupAction(models.Model):
         return True
 
     def action_print_letters(self):
-        """Print the letters of the selection at once and mark them printed."""
+        """Print the letters of the selection at once and mark them printed (collections
+        users)."""
+        if not self.env.su and not self.env.user.has_group(
+            "collection_followup.group_collection_user"
+        ):
+            raise AccessError(self.env._("Only collections users can print follow-up letters."))
         letters = self.filtered(lambda a: a.channel == "letter" and a.state == "done")
         if not letters:
             raise UserError(self.env._("Select letters that were prepared by the follow-up."))
-        letters.letter_printed = True
+        # "Printed" is the engine's bookkeeping on its ledger, once the collector is checked.
+        letters.sudo().letter_printed = True
         return self.env.ref("collection_followup.action_report_followup_letter").report_action(
             letters, config=False
         )
 
     def _check_can_decide(self):
-        if not self.env.user.has_group("collection_followup.group_collection_manager"):
+        if not self.env.su and not self.env.user.has_group(
+            "collection_followup.group_collection_manager"
+        ):
             raise UserError(self.env._("Only a collections manager can approve or reject."))
 
     # ------------------------------------------------------------------

@@ -599,7 +599,9 @@ class CollectionFollowupEngine(models.AbstractModel):
         follow-up gets one skipped action per level, so the skip is recorded once.
         """
         level, partner = decision.level, decision.partner
-        Action = self.env["collection.followup.action"]
+        # The follow-up history is the engine's ledger, read-only for people: recorded as
+        # superuser whoever triggered the reminder (the buttons check their group first).
+        Action = self.env["collection.followup.action"].sudo()
         base = {
             "partner_id": partner.id,
             "company_id": decision.company.id,
@@ -673,7 +675,7 @@ class CollectionFollowupEngine(models.AbstractModel):
     def _record_failed_action(self, run, company, partner_id, pending, reason):
         """A failed action at the level the run meant to send, so that the history shows the
         failure and the customer is tried again tomorrow rather than at every call."""
-        Action = self.env["collection.followup.action"]
+        Action = self.env["collection.followup.action"].sudo()  # the engine's ledger
         # Read whatever the level's company: the customer may point at another company's.
         level_sudo = (pending.get(partner_id) or Action.level_id).sudo()
         if not level_sudo or level_sudo.company_id != company:

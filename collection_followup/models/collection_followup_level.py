@@ -1,5 +1,7 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+
+from ..const import LEVEL_DELAY_MAX, LEVEL_DELAY_MIN
 
 CHANNEL_FIELDS = {
     "fee": "late_fee_rule_id",
@@ -23,6 +25,11 @@ class CollectionFollowupLevel(models.Model):
     )
     company_id = fields.Many2one(related="policy_id.company_id", store=True, index=True)
     sequence = fields.Integer(default=10)
+    active = fields.Boolean(
+        default=True,
+        help="A level that sent reminders is archived, not deleted: the customers who got it "
+        "keep it as the last level they reached, so that it is not sent to them again.",
+    )
     name = fields.Char(required=True, translate=True)
     delay = fields.Integer(
         required=True,
@@ -105,7 +112,8 @@ class CollectionFollowupLevel(models.Model):
         (
             "delay_policy_uniq",
             "unique(policy_id, delay)",
-            "Two levels of the same policy cannot have the same delay.",
+            "Two levels of the same policy cannot have the same delay (archived levels "
+            "included).",
         ),
     ]
 
@@ -136,6 +144,20 @@ class CollectionFollowupLevel(models.Model):
                     )
                 )
 
+    @api.constrains("delay")
+    def _check_delay(self):
+        for level in self:
+            if not LEVEL_DELAY_MIN <= level.delay <= LEVEL_DELAY_MAX:
+                raise ValidationError(
+                    self.env._(
+                        "Level “%(level)s”: the delay is from %(min)s days before the due date "
+                        "to %(max)s days after it.",
+                        level=level.name,
+                        min=-LEVEL_DELAY_MIN,
+                        max=LEVEL_DELAY_MAX,
+                    )
+                )
+
     @api.constrains("handover_agency", "agency_id")
     def _check_agency(self):
         for level in self:
@@ -153,6 +175,23 @@ class CollectionFollowupLevel(models.Model):
                         level=level.name,
                     )
                 )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        # The history is the engine's ledger: counted as superuser for a manager of one company.
+        used = (
+            self.env["collection.followup.action"]
+            .sudo()
+            ._read_group([("level_id", "in", self.ids)], ["level_id"])
+        )
+        if used:
+            raise UserError(
+                self.env._(
+                    "Level “%(level)s” has sent reminders: archive it instead, so that the "
+                    "customers who got it are not sent it again.",
+                    level=used[0][0].name,
+                )
+            )
 
     def _get_channels(self):
         """The channels this level acts on, in the order they are carried out."""

@@ -159,7 +159,9 @@ class CollectionLateFee(models.Model):
                 )
                 if len(receivables) > 1:
                     receivables.reconcile()
-            fee.write(
+            # The fee is the engine's ledger (read-only for people): the waiver, checked above,
+            # is the one way a manager changes it, with the reason kept on the fee.
+            fee.sudo().write(
                 {
                     "state": "waived",
                     "waive_reason": reason.strip(),

@@ -822,7 +822,9 @@ class CollectionLateFeeRule(models.Model):
     def _charge_locked(self, invoice, on_date, period_key):
         """:meth:`_charge_invoice` once the ledger row is held."""
         _ = self.env._
-        Fee = self.env["collection.late.fee"]
+        # Fees are the engine's ledger, read-only for people: booked as superuser whoever
+        # charges them (a follow-up level, the monthly accrual, a manager's approval).
+        Fee = self.env["collection.late.fee"].sudo()
         currency = invoice.currency_id
         previous = Fee.search([("rule_id", "=", self.id), ("move_id", "=", invoice.id)])
         if period_key in previous.mapped("period_key"):

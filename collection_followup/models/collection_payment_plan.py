@@ -1,10 +1,31 @@
 from werkzeug.urls import url_encode
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..const import PLAN_ACTIVE_STATES
 from ..tools.plan_logic import adherence, schedule_dates, split_evenly
+
+# States the engine (or the Accept button) sets; the rest of a plan's life is the collector's.
+PLAN_ENGINE_STATES = ("accepted", "running", "completed", "broken")
+PLAN_EDITABLE_STATES = ("draft", "proposed", "cancel")
+PLAN_SCHEDULE_FIELDS = frozenset(
+    {
+        "partner_id",
+        "company_id",
+        "currency_id",
+        "move_ids",
+        "amount_total",
+        "down_payment",
+        "installment_count",
+        "frequency",
+        "first_date",
+        "installment_ids",
+    }
+)
+PLAN_BOOKKEEPING_FIELDS = frozenset(
+    {"accepted_date", "residual_at_start", "end_date", "broken_due_date"}
+)
 
 
 class CollectionPaymentPlan(models.Model):
@@ -177,7 +198,12 @@ class CollectionPaymentPlan(models.Model):
 
     def write(self, vals):
         """A plan in force that ends records the day (and, broken, the missed instalment's due
-        date): the late fee rules read them to leave the plan's days free of interest."""
+        date): the late fee rules read them to leave the plan's days free of interest.
+
+        An accepted schedule is the customer's agreement: it is not edited in place (by a plain
+        write either) but rescheduled (:meth:`action_open_reschedule`); a plan is accepted with
+        :meth:`action_accept`, and runs, completes or breaks by the engine only."""
+        self._check_schedule_change(vals)
         state = vals.get("state")
         ending = self.filtered(lambda plan: plan.state in PLAN_ACTIVE_STATES)
         if state not in ("completed", "broken", "cancel") or not ending:
@@ -192,6 +218,26 @@ class CollectionPaymentPlan(models.Model):
                 values["broken_due_date"] = min(missed, default=today)
             super(CollectionPaymentPlan, plan).write({**vals, **values})
         return super(CollectionPaymentPlan, self - ending).write(vals)
+
+    def _check_schedule_change(self, vals):
+        if self.env.su:
+            return
+        if vals.get("state") in PLAN_ENGINE_STATES or set(vals) & PLAN_BOOKKEEPING_FIELDS:
+            raise UserError(
+                self.env._(
+                    "A payment plan is accepted with its Accept button; it runs, completes or "
+                    "breaks by the payments the follow-up checks."
+                )
+            )
+        if set(vals) & PLAN_SCHEDULE_FIELDS and self.filtered(
+            lambda plan: plan.state not in PLAN_EDITABLE_STATES
+        ):
+            raise UserError(
+                self.env._(
+                    "The schedule of an accepted payment plan is the customer's agreement: "
+                    "reschedule it instead."
+                )
+            )
 
     # ------------------------------------------------------------------
     # Buttons
@@ -228,7 +274,9 @@ class CollectionPaymentPlan(models.Model):
             if plan.state not in ("draft", "proposed"):
                 raise UserError(self.env._("Only a draft or proposed plan can be accepted."))
             plan._check_ready()
-            plan.write(
+            # The schedule in force and its starting figures are the engine's bookkeeping,
+            # written as superuser once the plan is checked ready to accept.
+            plan.sudo().write(
                 {
                     "state": "running" if plan.installment_ids[:1].date <= today else "accepted",
                     "accepted_date": today,
@@ -246,9 +294,94 @@ class CollectionPaymentPlan(models.Model):
         self.filtered(lambda p: p.state in ("proposed", "cancel")).state = "draft"
         return True
 
+    def action_open_reschedule(self):
+        self.ensure_one()
+        self._check_can_reschedule()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reschedule %(plan)s", plan=self.name),
+            "res_model": "collection.payment.plan.reschedule",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_plan_id": self.id,
+                "default_installment_count": self.installment_count,
+            },
+        }
+
     # ------------------------------------------------------------------
     # Business methods
     # ------------------------------------------------------------------
+
+    def _check_schedule_editable(self):
+        """Instalments of an accepted plan are the customer's agreement: added, moved or
+        deleted by nobody but the engine (a plan is rescheduled instead)."""
+        if self.env.su:
+            return
+        if self.filtered(lambda plan: plan.state not in PLAN_EDITABLE_STATES):
+            raise UserError(
+                self.env._(
+                    "The schedule of an accepted payment plan is the customer's agreement: "
+                    "reschedule it instead."
+                )
+            )
+
+    def _check_can_reschedule(self):
+        if not self.env.su and not self.env.user.has_group(
+            "collection_followup.group_collection_user"
+        ):
+            raise AccessError(self.env._("Only collections users can reschedule a payment plan."))
+        if self.filtered(lambda plan: plan.state not in PLAN_ACTIVE_STATES):
+            raise UserError(self.env._("Only a payment plan in force is rescheduled."))
+
+    def _reschedule(self, agreement, first_date, installment_count):
+        """The customer agreed to a new schedule: this plan is cancelled (its days so far stay
+        free of late fees) and a new plan over what is still open is proposed to the customer,
+        who accepts it (in the portal, or through the collector). ``agreement`` says how the
+        customer agreed; it is kept in the chatter of both plans. Returns the new plan."""
+        self.ensure_one()
+        self._check_can_reschedule()
+        agreement = (agreement or "").strip()
+        if not agreement:
+            raise UserError(self.env._("Say how the customer agreed to the new schedule."))
+        if installment_count < 1:
+            raise UserError(self.env._("A payment plan has at least one instalment."))
+        moves = self.move_ids.filtered(
+            lambda m: m.currency_id.compare_amounts(m.amount_residual, 0) > 0
+        )
+        if not moves:
+            raise UserError(self.env._("Nothing of %(plan)s is left to pay.", plan=self.name))
+        self.action_cancel()
+        new_plan = self.copy(
+            {
+                "state": "draft",
+                "move_ids": [fields.Command.set(moves.ids)],
+                "amount_total": self.currency_id.round(sum(moves.mapped("amount_residual"))),
+                "installment_ids": [],
+                "installment_count": installment_count,
+                "first_date": first_date,
+                "down_payment": 0.0,
+                "frequency": "monthly" if self.frequency == "custom" else self.frequency,
+            }
+        )
+        new_plan.action_compute_schedule()
+        new_plan.action_propose()
+        self.message_post(
+            body=self.env._(
+                "Rescheduled by %(user)s as %(plan)s: %(agreement)s",
+                user=self.env.user.name,
+                plan=new_plan.name,
+                agreement=agreement,
+            )
+        )
+        new_plan.message_post(
+            body=self.env._(
+                "Reschedules %(plan)s, agreed with the customer: %(agreement)s",
+                plan=self.name,
+                agreement=agreement,
+            )
+        )
+        return new_plan
 
     def _check_ready(self):
         self.ensure_one()
@@ -316,7 +449,9 @@ class CollectionPaymentPlan(models.Model):
         instalment (the customer is told and follow-up resumes), remind of the next one."""
         today = fields.Date.context_today(self)
         Engine = self.env["collection.followup.engine"]
-        for plan in self.search([("state", "in", PLAN_ACTIVE_STATES)]):
+        # The plans' states are the engine's bookkeeping (read-only for people): as superuser,
+        # whoever runs the check.
+        for plan in self.sudo().search([("state", "in", PLAN_ACTIVE_STATES)]):
             # Each plan on its own: one that raises is noted on it and the others go on.
             Engine._isolated(
                 plan, self.env._("Payment plan not checked"), plan._check_progress, today

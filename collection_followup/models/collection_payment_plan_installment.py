@@ -34,6 +34,23 @@ class CollectionPaymentPlanInstallment(models.Model):
         if any(i.currency_id.compare_amounts(i.amount, 0) <= 0 for i in self):
             raise ValidationError(self.env._("An instalment must be a positive amount."))
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env["collection.payment.plan"].browse(
+            {vals.get("plan_id") for vals in vals_list} - {None, False}
+        )._check_schedule_editable()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if set(vals) - {"reminder_sent"}:
+            plans = self.plan_id | self.env["collection.payment.plan"].browse(vals.get("plan_id"))
+            plans._check_schedule_editable()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_accepted(self):
+        self.plan_id._check_schedule_editable()
+
     @api.depends("plan_id.installment_ids.amount", "plan_id.move_ids.amount_residual")
     def _compute_status(self):
         for plan in self.plan_id:

@@ -132,7 +132,9 @@ class CollectionPromise(models.Model):
             promise.residual_at_start = sum(promise.move_ids.mapped("amount_residual"))
             amount = tools.format_amount(self.env, promise.amount, promise.currency_id)
             date = tools.format_date(self.env, promise.date)
-            promise.partner_id.message_post(
+            # A note on the customer by the promise, whoever recorded it (a collector may not
+            # edit contacts).
+            promise.partner_id.sudo().message_post(
                 body=self.env._(
                     "Promise to pay %(amount)s by %(date)s, waiting for a collector's approval.",
                     amount=amount,

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 # The default escalation table every company starts with: (key, delay from the due date,
 # attach the invoices, channels besides email). `key` names the level's email and SMS templates.
@@ -154,12 +154,65 @@ class ResCompany(models.Model):
                     self.env._("The number of broken promises before approval is from 1 to 99.")
                 )
 
+    @api.constrains("collection_min_days_between", "collection_promise_grace_days")
+    def _check_collection_run_settings(self):
+        for company in self:
+            if not 0 <= company.collection_min_days_between <= 365:
+                raise ValidationError(
+                    self.env._("The days between two reminders are from 0 to 365.")
+                )
+            if not 0 <= company.collection_promise_grace_days <= 90:
+                raise ValidationError(
+                    self.env._("The grace days after a promised date are from 0 to 90.")
+                )
+
     @api.constrains("collection_demand_days")
     def _check_collection_demand_days(self):
-        if any(company.collection_demand_days < 1 for company in self):
+        if any(not 1 <= company.collection_demand_days <= 365 for company in self):
             raise ValidationError(
-                self.env._("A letter before action gives the customer at least one day.")
+                self.env._(
+                    "A letter before action gives the customer at least one day and at most 365."
+                )
             )
+
+    def write(self, vals):
+        """Companies are the administrators' to edit; the collections settings of a company
+        (the ``collection_*`` fields) are also a collections manager's, for the companies the
+        manager works in."""
+        if (
+            vals
+            and not self.env.su
+            and all(name.startswith("collection_") for name in vals)
+            and not self.env.user.has_group("base.group_erp_manager")
+            and self.env.user.has_group("collection_followup.group_collection_manager")
+        ):
+            if self - self.env.user.company_ids:
+                raise AccessError(
+                    self.env._("You can only change the collections settings of your companies.")
+                )
+            # A company is written by administrators only: the manager's right to these
+            # settings is checked above, and the constraints still apply.
+            return super(ResCompany, self.sudo()).write(vals)
+        return super().write(vals)
+
+    def action_open_collection_settings(self):
+        """The collections settings of the current company (collections managers)."""
+        company = self.env.company
+        if not self.env.su and not self.env.user.has_group(
+            "collection_followup.group_collection_manager"
+        ):
+            raise AccessError(self.env._("Only a collections manager can change these settings."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Collections Settings"),
+            "res_model": "res.company",
+            "res_id": company.id,
+            "view_mode": "form",
+            "views": [
+                (self.env.ref("collection_followup.res_company_view_form_collection").id, "form")
+            ],
+            "target": "current",
+        }
 
     def _collection_default_level_texts(self):
         """Name and letter text of each default level, in the language of the context."""

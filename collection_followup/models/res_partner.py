@@ -1,10 +1,28 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.phone_validation.tools.phone_validation import phone_format
 
 from ..const import AGENCY_OPEN_STATES
 from ..tools import sms as sms_tools
+
+# The follow-up state of a customer, and who may change it with a plain write (RPC included).
+# The engine writes them as superuser; people go through the buttons, which check the group.
+COLLECTION_MANAGER_FIELDS = frozenset({"collection_policy_id", "collection_excluded"})
+COLLECTION_USER_FIELDS = frozenset({"collection_responsible_id"})
+COLLECTION_ENGINE_FIELDS = frozenset(
+    {
+        "collection_on_hold",
+        "collection_hold_date",
+        "collection_last_level_id",
+        "collection_last_date",
+    }
+)
+# The evidence of the customer's acceptance of the terms: its own log, appended to from the
+# customer's page only.
+COLLECTION_TERMS_FIELDS = frozenset(
+    {"collection_terms_accepted_on", "collection_terms_accepted_by", "collection_terms_accepted_ip"}
+)
 
 
 class ResPartner(models.Model):
@@ -14,23 +32,27 @@ class ResPartner(models.Model):
         "collection.followup.policy",
         string="Follow-up Policy",
         company_dependent=True,
+        tracking=True,
         help="Collection terms of this customer. Empty: the company's default policy.",
     )
     collection_excluded = fields.Boolean(
         string="No Follow-up",
         company_dependent=True,
+        tracking=True,
         help="Never send this customer reminders (the run records the levels it skips).",
     )
     collection_responsible_id = fields.Many2one(
         "res.users",
         string="Collector",
         company_dependent=True,
+        tracking=True,
         help="Who calls this customer. Empty: the salesperson, else the company's collector.",
     )
     collection_on_hold = fields.Boolean(
         string="Credit Hold",
         company_dependent=True,
         readonly=True,
+        tracking=True,
         help="Set by a follow-up level; lifted when the overdue items are paid.",
     )
     collection_hold_date = fields.Date(
@@ -137,10 +159,21 @@ class ResPartner(models.Model):
         help="The case a collection agency has for this customer in the current company.",
     )
     collection_agency_case_count = fields.Integer(compute="_compute_collection_agency_case_id")
+    collection_is_manager = fields.Boolean(
+        compute="_compute_collection_is_manager",
+        help="The current user decides the customer's policy and exclusion (the views show "
+        "them read-only to others; the server checks it on every write).",
+    )
 
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
+
+    @api.depends_context("uid")
+    def _compute_collection_is_manager(self):
+        self.collection_is_manager = self.env.user.has_group(
+            "collection_followup.group_collection_manager"
+        )
 
     @api.depends_context("company")
     def _compute_collection_status(self):
@@ -277,6 +310,90 @@ class ResPartner(models.Model):
         return self._collection_search_computed("collection_next_action_date", operator, value)
 
     # ------------------------------------------------------------------
+    # Constraints and CRUD
+    # ------------------------------------------------------------------
+
+    @api.constrains("collection_policy_id")
+    def _check_collection_policy_company(self):
+        company = self.env.company
+        for partner in self:
+            # Read as superuser: the policy chosen may be one the user cannot read.
+            policy = partner.with_company(company).collection_policy_id.sudo()
+            if policy and policy.company_id != company:
+                raise ValidationError(
+                    self.env._(
+                        "The follow-up policy “%(policy)s” belongs to %(other)s, not to "
+                        "%(company)s.",
+                        policy=policy.display_name,
+                        other=policy.company_id.display_name,
+                        company=company.display_name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._collection_check_state_change({name for name, value in vals.items() if value})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._collection_check_state_change(set(vals))
+        if (
+            vals
+            and not self.env.su
+            and set(vals) <= COLLECTION_MANAGER_FIELDS | COLLECTION_USER_FIELDS
+            and self.env.user.has_group("collection_followup.group_collection_user")
+        ):
+            # The customer's follow-up terms are the collections team's, checked above: a
+            # collector without the right to edit contacts sets them all the same, on the
+            # customers it can see.
+            self.check_access("read")
+            return super(ResPartner, self.sudo()).write(vals)
+        return super().write(vals)
+
+    @api.model
+    def _collection_check_state_change(self, field_names):
+        """Refuse a plain create/write of a customer's follow-up state by someone whose role
+        does not decide it: the hold and the level reached are the engine's (lifted or reset
+        by a manager's button), the policy and "No Follow-up" a manager's, the collector a
+        collections user's. The superuser (the engine, and the buttons after their check)
+        passes."""
+        if self.env.su:
+            return
+        user = self.env.user
+        if field_names & COLLECTION_TERMS_FIELDS:
+            raise AccessError(
+                self.env._(
+                    "The acceptance of the collection terms is recorded when the customer "
+                    "accepts them on its collections page, never by hand."
+                )
+            )
+        engine = field_names & COLLECTION_ENGINE_FIELDS
+        if engine:
+            raise AccessError(
+                self.env._(
+                    "The credit hold and the follow-up level reached are kept by the follow-up "
+                    "run; a collections manager lifts a hold or resets the level with the "
+                    "buttons of the customer's Follow-up tab."
+                )
+            )
+        if field_names & COLLECTION_MANAGER_FIELDS and not user.has_group(
+            "collection_followup.group_collection_manager"
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only a collections manager can change a customer's follow-up policy or "
+                    "exclude it from follow-up."
+                )
+            )
+        if field_names & COLLECTION_USER_FIELDS and not user.has_group(
+            "collection_followup.group_collection_user"
+        ):
+            raise AccessError(
+                self.env._("Only collections users can change a customer's collector.")
+            )
+
+    # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
 
@@ -322,8 +439,9 @@ class ResPartner(models.Model):
         return action
 
     def action_collection_demand_letter(self):
-        """Print a letter before action now, kept in the follow-up history."""
+        """Print a letter before action now, kept in the follow-up history (collections users)."""
         self.ensure_one()
+        self._collection_check_group("collection_followup.group_collection_user")
         company = self.env.company
         partner = self.commercial_partner_id.with_company(company)
         Engine = self.env["collection.followup.engine"]
@@ -332,25 +450,32 @@ class ResPartner(models.Model):
             raise UserError(
                 self.env._("%(customer)s has nothing overdue.", customer=partner.display_name)
             )
-        action = self.env["collection.followup.action"].create(
-            {
-                "partner_id": partner.id,
-                "company_id": company.id,
-                "channel": "demand",
-                "line_ids": [fields.Command.set(decision.lines.ids)],
-                "amount_due": decision.situation.overdue,
-            }
+        # The follow-up history is the engine's ledger: recorded as superuser once the
+        # collector's right to send a letter before action is checked.
+        action = (
+            self.env["collection.followup.action"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "channel": "demand",
+                    "line_ids": [fields.Command.set(decision.lines.ids)],
+                    "amount_due": decision.situation.overdue,
+                }
+            )
         )
         action._execute({partner.id: decision})
         if action.state != "done":
             raise UserError(action.error)
         return self.env.ref("collection_followup.action_report_demand_letter").report_action(
-            action, config=False
+            action.with_env(self.env), config=False
         )
 
     def action_collection_court_file(self):
         """Print the court case file: statement of account and full history."""
         self.ensure_one()
+        self._collection_check_group("collection_followup.group_collection_user")
         return self.env.ref("collection_followup.action_report_court_file").report_action(
             self.commercial_partner_id, data={"company_id": self.env.company.id}, config=False
         )
@@ -358,6 +483,7 @@ class ResPartner(models.Model):
     def action_collection_revoke_link(self):
         """Revoke every link to the customer's collections page (managers only); the next
         reminder carries a new one."""
+        self._collection_check_group("collection_followup.group_collection_manager")
         for partner in self:
             self.env["collection.portal.link"]._revoke_customer_links(partner)
         return True
@@ -383,6 +509,32 @@ class ResPartner(models.Model):
                 self.env._("Credit hold lifted by %(user)s.", user=self.env.user.name)
             )
         return True
+
+    def action_collection_reset_level(self):
+        """Start the customer's follow-up again from the first level (a manager's decision,
+        kept in the chatter): the next run sends the level its overdue items call for."""
+        self._collection_check_group("collection_followup.group_collection_manager")
+        for partner in self.commercial_partner_id:
+            # The level reached is the engine's bookkeeping; the manager's right is checked.
+            partner_sudo = partner.sudo()
+            previous = partner_sudo.collection_last_level_id
+            partner_sudo.write({"collection_last_level_id": False, "collection_last_date": False})
+            partner_sudo.message_post(
+                body=self.env._(
+                    "Follow-up level reset by %(user)s (was “%(level)s”).",
+                    user=self.env.user.name,
+                    level=previous.name or "-",
+                )
+            )
+        return True
+
+    def _collection_check_group(self, group_xmlid):
+        """Buttons are callable by RPC: check the role server-side."""
+        if not self.env.su and not self.env.user.has_group(group_xmlid):
+            group = self.env.ref(group_xmlid)
+            raise AccessError(
+                self.env._("This is for the “%(group)s” group of Collections.", group=group.name)
+            )
 
     # ------------------------------------------------------------------
     # Helpers of the follow-up engine (collection.followup.engine)

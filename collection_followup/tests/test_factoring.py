@@ -205,7 +205,8 @@ class TestFactoring(CollectionFollowupCommon):
             plan.action_accept()
         held_customer = self._create_customer("Held Ltd", "ap@held.example")
         on_hold = invoice(105.0, partner=held_customer)
-        held_customer.with_company(self.company).write(
+        # The engine's bookkeeping (a level with a credit hold), written as the run does.
+        held_customer.with_company(self.company).sudo().write(
             {"collection_on_hold": True, "collection_hold_date": "2026-03-01"}
         )
         too_old = invoice(106.0, due="2026-02-12")  # 31 days before 2026-03-15

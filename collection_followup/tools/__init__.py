@@ -9,3 +9,4 @@ from . import portal_input
 from . import forecast_logic
 from . import calendar
 from . import sms
+from . import csv_safe

@@ -3,3 +3,5 @@ from . import account_payment_register
 from . import collection_agency_handover
 from . import collection_late_fee_waive
 from . import collection_aged_balance_wizard
+from . import collection_payment_plan_reschedule
+from . import collection_agency_commission_reverse

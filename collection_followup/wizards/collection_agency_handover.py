@@ -86,7 +86,9 @@ class CollectionAgencyHandover(models.TransientModel):
                 ],
             }
         )
-        self.env["collection.followup.action"].create(
+        # The handover in the follow-up history: the engine's ledger, recorded as superuser
+        # once the case was created with the collector's own rights.
+        self.env["collection.followup.action"].sudo().create(
             {
                 "partner_id": case.partner_id.id,
                 "company_id": case.company_id.id,

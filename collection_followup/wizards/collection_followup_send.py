@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 
 class CollectionFollowupSend(models.TransientModel):
@@ -62,6 +62,10 @@ class CollectionFollowupSend(models.TransientModel):
 
     def action_send(self):
         self.ensure_one()
+        if not self.env.su and not self.env.user.has_group(
+            "collection_followup.group_collection_user"
+        ):
+            raise AccessError(self.env._("Only collections users can send a reminder."))
         channels = self._get_channels()
         if not channels:
             raise UserError(self.env._("Choose at least one channel."))
@@ -91,6 +95,8 @@ class CollectionFollowupSend(models.TransientModel):
                 )
             )
         decision.level = self.level_id
+        # The engine records the reminder on its ledgers as superuser (the collector is
+        # checked above).
         actions = Engine._send_now(decision, channels)
         result = self.partner_id.action_view_collection_actions()
         result["domain"] = [("id", "in", actions.ids)]
