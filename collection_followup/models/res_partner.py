@@ -766,7 +766,11 @@ class ResPartner(models.Model):
         self.browse(locked_ids).invalidate_recordset(
             ["collection_last_level_id", "collection_last_date", "collection_on_hold"]
         )
-        for decision in self._collection_decisions(company, locked_ids).values():
+        # PDFs are rendered in batches across customers: the invoices before, the letters after.
+        self = self.with_context(collection_defer_letters=True)
+        decisions = self._collection_decisions(company, locked_ids)
+        self.env["ir.actions.report"]._collection_prepare_invoice_pdfs(decisions.values())
+        for decision in decisions.values():
             if decision.partner.collection_on_hold and not decision.situation.overdue:
                 decision.partner._collection_release_hold(
                     self.env._("Credit hold lifted: nothing is overdue any more.")
@@ -775,6 +779,7 @@ class ResPartner(models.Model):
                 decision.partner.sudo().write({"collection_last_level_id": decision.level.id})
             elif decision.action == "send":
                 actions |= self._collection_send(decision)
+        actions._render_letters()
         return actions
 
     @api.model
