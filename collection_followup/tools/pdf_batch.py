@@ -78,6 +78,7 @@ def marker_html(index):
 
 def mark(body, index):
     """``body`` (an HTML document) with the marker of ``index`` first in its ``<body>``."""
+    body = str(body)  # plain text: a Markup would escape the marker
     match = _BODY_OPEN.search(body)
     if not match:
         return marker_html(index) + body
@@ -87,6 +88,7 @@ def mark(body, index):
 def join(bodies):
     """One HTML document holding ``bodies`` in turn, each from a new page: the head of the
     first document, the content of each document's ``<body>``."""
+    bodies = [str(body) for body in bodies]  # plain text: a Markup would escape the rest
     first = bodies[0]
     opening = _BODY_OPEN.search(first)
     if not opening:
