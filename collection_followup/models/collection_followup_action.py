@@ -328,7 +328,7 @@ class CollectionFollowupAction(models.Model):
             return
         # The copy kept on the action carries no link: each printing gets its own.
         letters = letters.with_context(collection_letter_archive=True)
-        Report = self.env["ir.actions.report"]
+        Report = letters.env["ir.actions.report"]
         report_xmlid = "collection_followup.action_report_followup_letter"
         try:
             with self.env.cr.savepoint():

@@ -5,7 +5,8 @@ its patched Qt writes; the build Debian and Ubuntu ship writes no outline and re
 one input file. Here each document starts with a marker: a tiny invisible image whose pixel
 width is unique to the document (``MARKER_WIDTH + index``, ``MARKER_HEIGHT`` pixels high). Both
 builds embed the image as is, so the page holding marker ``i`` is where document ``i`` starts,
-read from the pages' resources without extracting any text.
+read from the pages' resources without extracting any text (the marker is shown wide enough
+that neither build downsamples it).
 
 With the patched build the documents are given as separate inputs (Odoo's per-document headers
 and footers keep working); with the unpatched build they are joined into one HTML document, each
@@ -25,7 +26,7 @@ import zlib
 
 from odoo.tools.pdf import PdfFileReader, PdfFileWriter
 
-MARKER_WIDTH = 2000
+MARKER_WIDTH = 1000
 MARKER_HEIGHT = 5
 _BODY_OPEN = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 _BODY_CLOSE = re.compile(r"</body\s*>", re.IGNORECASE)
@@ -68,11 +69,14 @@ def marker_png(index):
 
 
 def marker_html(index):
-    """The marker of document ``index``: one pixel, out of the flow, white on white."""
+    """The marker of document ``index``: a white line one pixel high, out of the flow. It is
+    shown wide enough (at most 300 pixels per inch) that the patched build, which downsamples
+    images finer than its ``--image-dpi`` (600 by default), embeds it at its own size."""
     data = base64.b64encode(marker_png(index)).decode()
+    width = -(-(MARKER_WIDTH + index) * 96 // 300)  # CSS pixels are 1/96 inch
     return (
         f'<img src="data:image/png;base64,{data}" alt="" '
-        'style="position:absolute;width:1px;height:1px"/>'
+        f'style="position:absolute;width:{width}px;height:1px"/>'
     )
 
 
