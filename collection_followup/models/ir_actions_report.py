@@ -80,16 +80,16 @@ class IrActionsReport(models.Model):
             return pdf_batch.run_wkhtmltopdf(binary, args, [pdf_batch.join(documents)])
 
         try:
+            if len(res_ids) == 1:
+                return {res_ids[0]: render(bodies)}
             if html_ids != res_ids:
                 raise pdf_batch.PdfBatchError(
                     f"{len(bodies)} documents for {len(res_ids)} records (no data-oe-id?)"
                 )
-            if len(res_ids) == 1:
-                return {res_ids[0]: render(bodies)}
             marked = [pdf_batch.mark(body, index) for index, body in enumerate(bodies)]
             return dict(zip(res_ids, pdf_batch.split(render(marked), len(res_ids)), strict=True))
         except pdf_batch.PdfBatchError as error:
-            if len(res_ids) == 1 or html_ids != res_ids and len(bodies) == 1:
+            if len(res_ids) == 1:
                 raise UserError(
                     self.env._(
                         "The PDF of %(report)s could not be created: %(error)s",

@@ -186,9 +186,12 @@ def run_wkhtmltopdf(binary, args, bodies, header=None, footer=None, timeout=600)
             command.append(path)
         output = os.path.join(tmp, "out.pdf")
         command.append(output)
-        process = subprocess.run(
-            command, capture_output=True, env=env, timeout=timeout, check=False
-        )
+        try:
+            process = subprocess.run(
+                command, capture_output=True, env=env, timeout=timeout, check=False
+            )
+        except (OSError, subprocess.SubprocessError) as error:
+            raise PdfBatchError(f"wkhtmltopdf could not run: {error}") from error
         content = b""
         if os.path.exists(output):
             with open(output, "rb") as file:
