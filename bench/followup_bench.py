@@ -193,9 +193,9 @@ def measure(env):
         by_channel[key] = by_channel.get(key, 0) + 1
     mails = env["mail.mail"].search_count([("model", "=", "res.partner")])
     sms = env["sms.sms"].search_count([])
+    reminded = len(actions.partner_id)
     env.cr.execute("ROLLBACK TO SAVEPOINT bench_full_run")
     env.invalidate_all()
-    reminded = len(actions.partner_id)
 
     def per_customer(total_s, customers):
         """Share of the decision phase plus the sample's own time, per customer."""

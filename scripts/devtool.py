@@ -777,6 +777,9 @@ def cmd_bench(args) -> int:
     """Benchmark of the follow-up on generated data (bench/followup_bench.py)."""
     ctx = setup()
     db = os.environ.get("CF_BENCH_DB") or f"{MODULE}_bench"
+    peer = ensure_peer(ctx.venv)
+    if peer:
+        ctx.extra_addons = (peer,)
     if not ctx.database_exists(db):
         say(f"creating database {db} (without demo data)")
         install = ctx.odoo_cmd("-d", db, "-i", MODULE, "--without-demo=all", "--stop-after-init")
@@ -784,9 +787,7 @@ def cmd_bench(args) -> int:
             raise ToolError(f"installing {MODULE} in {db} failed, see the log above")
     else:
         subprocess.call(ctx.odoo_cmd("-d", db, "-u", MODULE, "--stop-after-init"))
-    peer = ensure_peer(ctx.venv)
     if peer:
-        ctx.extra_addons = (peer,)
         sql = "SELECT state FROM ir_module_module WHERE name = %s"
         state = ctx.pg.query(ctx.venv, sql, [PEER_MODULE], db=db)
         if not state or state[0][0] != "installed":
