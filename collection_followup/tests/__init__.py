@@ -17,3 +17,4 @@ from . import test_factoring
 from . import test_agency
 from . import test_demand_letter
 from . import test_pdf_rendering
+from . import test_followup_runs

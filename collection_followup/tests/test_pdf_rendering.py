@@ -90,9 +90,9 @@ class RealPdfCommon(CollectionFollowupCommon, HttpCase):
             patch.object(pdf_batch, "run_wkhtmltopdf", side_effect=counting_run),
         ):
             actions = (
-                self.env["res.partner"]
+                self.env["collection.followup.engine"]
                 .with_context(force_report_rendering=True)
-                ._collection_run_followup(self.company)
+                ._run_followup(self.company)
             )
             mails = self._new_mails
         return actions, mails, calls
@@ -183,8 +183,8 @@ class TestRealInvoicePdfs(RealPdfCommon):
             sorted(actions.mapped("state")), ["done", "done", "done"], actions.mapped("error")
         )
         self._check_reminders(customers, mails)
-        # The 15 invoices of the three customers in one wkhtmltopdf call.
-        self.assertEqual(calls, [15])
+        # One wkhtmltopdf call per customer, with all its invoices.
+        self.assertEqual(sorted(calls), [1, 2, 12])
 
     def test_one_two_and_twelve_invoices_with_one_call_per_document(self):
         """A batch that cannot be split (markers lost) falls back to one call per invoice.
@@ -197,7 +197,7 @@ class TestRealInvoicePdfs(RealPdfCommon):
             actions, mails, calls = self._run_real("2026-01-05")
         self.assertEqual(sorted(actions.mapped("state")), ["done", "done", "done"])
         self._check_reminders(customers, mails, read_text=False)
-        self.assertEqual(calls, [15] + [1] * 15)
+        self.assertEqual(sorted(calls), [1] * 15 + [2, 12])
 
     def test_invoice_pdf_is_reused_until_a_payment(self):
         customers = self._customers_with([2])
