@@ -13,6 +13,7 @@
         # security
         "security/collection_security.xml",
         "security/ir.model.access.csv",
+        "security/collection_analysis_security.xml",
         # data
         "data/mail_template_data.xml",
         "data/sms_template_data.xml",
@@ -46,6 +47,11 @@
         "report/report_invoice_factoring.xml",
         "report/collection_case_file_report.xml",
         "report/demand_letter_report.xml",
+        "report/collection_aged_balance_views.xml",
+        "report/collection_kpi_views.xml",
+        "report/collection_effectiveness_views.xml",
+        "views/collection_dashboard_views.xml",
+        "report/collection_worklist_views.xml",
         # menus
         "views/collection_menus.xml",
     ],
@@ -53,6 +59,10 @@
         "demo/collection_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "collection_followup/static/src/dashboard/*.js",
+            "collection_followup/static/src/dashboard/*.xml",
+        ],
         "web.assets_tests": ["collection_followup/static/tests/tours/*.js"],
     },
     "post_init_hook": "_collection_post_init",

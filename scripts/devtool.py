@@ -795,15 +795,17 @@ def cmd_bench(args) -> int:
             install = ctx.odoo_cmd("-d", db, "-i", PEER_MODULE, "--stop-after-init")
             if subprocess.call(install) != 0:
                 say(f"NOTICE: installing {PEER_MODULE} failed: the benchmark runs without it")
-    script = (REPO / "bench" / "followup_bench.py").read_text()
     # wkhtmltopdf loads the reports' style sheets over HTTP, as in production: a server on the
     # bench database answers it (report.url, set by the bench for its own transaction).
     with e2e_server(ctx, db) as url:
         os.environ["CF_BENCH_REPORT_URL"] = url
-        result = run_shell_script(ctx, db, script, "BENCH_RESULT ", "the benchmark")
-    width = max(map(len, result))
-    for key, value in result.items():
-        print(f"  {key:<{width}}  {value}")
+        for name in ("followup_bench.py", "analysis_bench.py"):
+            script = (REPO / "bench" / name).read_text()
+            result = run_shell_script(ctx, db, script, "BENCH_RESULT ", f"the benchmark {name}")
+            say(f"bench/{name}:")
+            width = max(map(len, result))
+            for key, value in result.items():
+                print(f"  {key:<{width}}  {value}")
     return 0
 
 

@@ -18,3 +18,7 @@ from . import test_agency
 from . import test_demand_letter
 from . import test_pdf_rendering
 from . import test_followup_runs
+from . import test_analysis_aged_balance
+from . import test_analysis_kpi
+from . import test_analysis_effectiveness
+from . import test_analysis_dashboard

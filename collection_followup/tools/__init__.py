@@ -6,3 +6,4 @@ from . import factoring_logic
 from . import factoring_formats
 from . import log_redaction
 from . import portal_input
+from . import forecast_logic

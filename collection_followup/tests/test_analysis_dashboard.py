@@ -1,0 +1,167 @@
+from datetime import date, timedelta
+
+from freezegun import freeze_time
+
+from odoo import Command, fields
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
+
+from .common import CollectionFollowupCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionForecast(CollectionFollowupCommon):
+    """Northwind paid its last two invoices 10 days late; Contoso never paid anything, so it
+    gets the company's lateness (10 days, from Northwind's history). Forecast from Monday
+    4 May 2026."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        history = [
+            cls._create_invoice(cls.customer, 1000.0, "2026-01-01", "2026-01-10"),
+            cls._create_invoice(cls.customer, 1000.0, "2026-02-01", "2026-02-10"),
+        ]
+        cls._pay(history[0], 1000.0, "2026-01-20")
+        cls._pay(history[1], 1000.0, "2026-02-20")
+        cls.late = cls._create_invoice(cls.customer, 300.0, "2026-02-15", "2026-03-01")
+        cls.soon = cls._create_invoice(cls.customer, 600.0, "2026-04-08", "2026-05-08")
+        cls.newcomer = cls._create_invoice(cls.other_customer, 400.0, "2026-04-01", "2026-05-01")
+        cls.disputed = cls._create_invoice(cls.other_customer, 250.0, "2026-04-01", "2026-05-01")
+        cls.far = cls._create_invoice(cls.other_customer, 700.0, "2026-04-01", "2026-09-01")
+        with freeze_time("2026-04-20"):
+            cls.env["collection.dispute"].create({"move_id": cls.disputed.id, "reason": "other"})
+        cls.collector = new_test_user(
+            cls.env, "forecast_collector", groups="collection_followup.group_collection_user"
+        )
+
+    def _line(self, move):
+        return move.line_ids.filtered(lambda line: line.account_type == "asset_receivable")
+
+    def test_forecast(self):
+        with freeze_time("2026-05-04"):
+            forecast = self.env["collection.forecast"].with_user(self.collector)._get_forecast()
+        self.assertEqual(forecast["company_lateness"], 10)
+        weeks = forecast["weeks"]
+        self.assertEqual(len(weeks), 13)
+        self.assertEqual(weeks[0]["start"], date(2026, 5, 4))
+        totals = [round(week["total"], 2) for week in weeks]
+        # Due 1 March + 10 days is past: expected this week. Due 1 May + 10 (the company's
+        # lateness for Contoso): 11 May, week 1. Due 8 May + 10: 18 May, week 2.
+        self.assertEqual(totals[:3], [300.0, 400.0, 600.0])
+        self.assertEqual(sum(totals[3:]), 0.0)
+        self.assertEqual(weeks[0]["line_ids"], self._line(self.late).ids)
+        self.assertEqual(weeks[2]["line_ids"], self._line(self.soon).ids)
+        # Due 1 September + 10: beyond 13 weeks. The disputed invoice is apart.
+        self.assertEqual(forecast["later"], 700.0)
+        self.assertEqual(forecast["disputed"], 250.0)
+        self.assertEqual(forecast["disputed_line_ids"], self._line(self.disputed).ids)
+
+    def test_worklist_by_value_of_a_call(self):
+        """Northwind's 300.00 are 64 days late (more than its usual 10): 300 × 64 / 30 = 640.
+        Contoso's 400.00 are 3 days late but it will likely pay 10 days late (the company's
+        lateness): 400 × 10 / 30 = 133.33. The disputed invoice does not count."""
+        worklist = self.env["collection.worklist"].with_user(self.collector)
+        rows = worklist.with_context(collection_as_of="2026-05-04").search([])
+        self.assertEqual(rows.partner_id.ids, [self.customer.id, self.other_customer.id])
+        northwind, contoso = rows
+        self.assertEqual(
+            (northwind.overdue_amount, northwind.oldest_days, northwind.lateness), (300.0, 64, 10)
+        )
+        self.assertTrue(northwind.own_history)
+        self.assertAlmostEqual(northwind.call_value, 640.0, places=2)
+        self.assertEqual((contoso.overdue_amount, contoso.lateness), (400.0, 10))
+        self.assertFalse(contoso.own_history)
+        self.assertAlmostEqual(contoso.call_value, 400 * 10 / 30, places=2)
+        portal = new_test_user(self.env, "worklist_portal", groups="base.group_portal")
+        with self.assertRaises(AccessError):
+            self.env["collection.worklist"].with_user(portal).search([])
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionDashboard(AccountTestInvoicingHttpCommon):
+    """The morning dashboard: its figures, the records behind them, who may open it, and a
+    collector going through it in a browser."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.northwind = cls.env["res.partner"].create({"name": "Northwind Traders"})
+        cls.contoso = cls.env["res.partner"].create({"name": "Contoso Ltd"})
+        today = fields.Date.context_today(cls.env.user)
+        cls.old = cls._invoice(cls.northwind, 600.0, today - timedelta(days=200))
+        cls.recent = cls._invoice(cls.northwind, 400.0, today - timedelta(days=10))
+        cls.not_due = cls._invoice(cls.contoso, 300.0, today + timedelta(days=20))
+        cls.env["collection.dispute"].create({"move_id": cls.not_due.id, "reason": "other"})
+        cls.collector = new_test_user(
+            cls.env, "dash_collector", groups="collection_followup.group_collection_user"
+        )
+
+    @classmethod
+    def _invoice(cls, partner, amount, due):
+        move = cls.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "invoice_date": due - timedelta(days=30),
+                "invoice_date_due": due,
+                "invoice_line_ids": [
+                    Command.create(
+                        {"name": "Work", "price_unit": amount, "tax_ids": [Command.clear()]}
+                    )
+                ],
+            }
+        )
+        move.action_post()
+        return move
+
+    def _records(self, action):
+        return (
+            self.env[action["res_model"]]
+            .with_user(self.collector)
+            .with_context(**action.get("context", {}))
+            .search(action["domain"])
+        )
+
+    def test_figures_open_their_records(self):
+        data = self.env["collection.dashboard"].with_user(self.collector).get_dashboard_data()
+        aging = data["aging"]
+        self.assertEqual((aging["overdue"], aging["total"]), (1000.0, 1300.0))
+        buckets = {bucket["key"]: bucket for bucket in aging["buckets"]}
+        self.assertEqual(buckets["5_over_180"]["amount"], 600.0)
+        self.assertEqual(buckets["1_1_30"]["amount"], 400.0)
+        self.assertEqual(buckets["0_not_due"]["amount"], 300.0)
+        self.assertEqual(self._records(aging["overdue_action"]).move_id, self.old | self.recent)
+        self.assertEqual(self._records(buckets["5_over_180"]["action"]).move_id, self.old)
+        [top] = data["top_customers"]
+        self.assertEqual(
+            (top["name"], top["amount"], top["days"]), ("Northwind Traders", 1000.0, 200)
+        )
+        self.assertEqual(self._records(top["action"]).move_id, self.old | self.recent)
+        work = {item["key"]: item for item in data["worklist"]}
+        self.assertEqual(work["disputes"]["count"], 1)
+        self.assertEqual(self._records(work["disputes"]["action"]).move_id, self.not_due)
+        self.assertEqual(work["approvals"]["count"], 0)
+        self.assertEqual(len(data["dso"]["trend"]), 12)
+        self.assertEqual(len(data["forecast"]["weeks"]), 13)
+        # No history: everything at its due date; the overdue items this week.
+        week0 = data["forecast"]["weeks"][0]
+        self.assertEqual(week0["total"], 1000.0)
+        self.assertEqual(self._records(week0["action"]).move_id, self.old | self.recent)
+        self.assertEqual(data["forecast"]["disputed"], 300.0)
+
+    def test_who_may_open_it(self):
+        portal = new_test_user(self.env, "dash_portal", groups="base.group_portal")
+        employee = new_test_user(self.env, "dash_employee", groups="base.group_user")
+        clerk = new_test_user(self.env, "dash_clerk", groups="account.group_account_invoice")
+        for user in (portal, employee, clerk):
+            with self.assertRaises(AccessError):
+                self.env["collection.dashboard"].with_user(user).get_dashboard_data()
+
+    def test_dashboard_tour(self):
+        self.start_tour(
+            "/odoo/collections-dashboard", "collection_followup_dashboard", login="dash_collector"
+        )
