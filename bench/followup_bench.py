@@ -7,19 +7,37 @@ machine:
 - the floor: one SQL aggregate reading the same open receivable lines;
 - the decision phase: what each customer gets today, without sending (time and SQL queries);
 - the full run: mail and SMS records created (not delivered), rolled back afterwards so the
-  database can be measured again.
+  database can be measured again;
+- the full run with real PDFs (every reminder email with its invoice PDFs, every letter), on the
+  first ``CF_BENCH_SAMPLE`` customers to remind (default 200; 0 for all): once "cold" (no invoice
+  PDF rendered before, the first night) and once "warm" (the invoice PDFs kept by the previous
+  night, unchanged: the nightly steady state), with the number of wkhtmltopdf calls;
+- the peer, OCA ``account_credit_control`` 18.0, when ``make bench`` could install it in the
+  bench database (from its PyPI wheel, kept outside the repository): its run (credit control
+  lines for every customer: its decision phase) and, for the same number of customers, its
+  emails with their PDF summary and its letters rendered as PDF.
+
+Per reminded customer, a full run costs its share of the decision phase (decision time /
+customers to remind) plus the sample's own time (run time less the decision phase / sample
+size); the same formula for both addons. Everything is rolled back after each measure.
 
 The result is printed as one JSON line prefixed with BENCH_RESULT.
 """
 
 import json
+import logging
+import os
 import random
 import time
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import Command, fields
 
+from odoo.addons.collection_followup.tools import pdf_batch
+
 CUSTOMERS = 5000
+SAMPLE = int(os.environ.get("CF_BENCH_SAMPLE") or 200)
 INSTALMENTS = 10
 BATCH = 250
 REF_PREFIX = "BENCH-"
@@ -129,6 +147,14 @@ def best_of(runs, func):
 
 def measure(env):
     company = env.company
+    Engine = env["collection.followup.engine"]
+    # Say on stderr when a batch of PDFs falls back to one call per document.
+    logging.getLogger("odoo.addons.collection_followup.models.ir_actions_report").setLevel(
+        logging.INFO
+    )
+    if os.environ.get("CF_BENCH_REPORT_URL"):
+        # Not committed: the style sheets of the PDFs come from the server make bench started.
+        env["ir.config_parameter"].set_param("report.url", os.environ["CF_BENCH_REPORT_URL"])
     env.cr.execute(FLOOR_SQL, [company.id])
     rows = env.cr.fetchall()
     env.cr.execute(
@@ -150,21 +176,21 @@ def measure(env):
     def decide():
         env.invalidate_all()
         before = env.cr.sql_log_count
-        decisions = env["collection.followup.engine"]._decisions(company)
+        decisions = Engine._decisions(company)
         return decisions, env.cr.sql_log_count - before
 
     decide()  # warm the registry caches
     decision_s, (decisions, decision_queries) = best_of(3, decide)
     to_send = [d for d in decisions.values() if d.action == "send"]
 
-    # The full run, email + SMS (no PDF: invoices and letters are rendered by wkhtmltopdf, one
-    # customer at a time, and would measure wkhtmltopdf rather than the follow-up).
+    # The full run, email + SMS, no PDF (the levels attach no invoice and print no letter).
+    sample = SAMPLE or len(to_send)
     env.cr.execute("SAVEPOINT bench_full_run")
     levels = company.collection_policy_id.level_ids
     levels.write({"attach_invoices": False, "send_letter": False})
     env.invalidate_all()
     started = time.perf_counter()
-    actions = env["collection.followup.engine"]._run_followup(company)
+    actions = run_sample(env, company, sample)
     run_s = time.perf_counter() - started
     by_channel = {}
     for action in actions:
@@ -172,8 +198,32 @@ def measure(env):
         by_channel[key] = by_channel.get(key, 0) + 1
     mails = env["mail.mail"].search_count([("model", "=", "res.partner")])
     sms = env["sms.sms"].search_count([])
+    reminded = len(actions.partner_id)
     env.cr.execute("ROLLBACK TO SAVEPOINT bench_full_run")
     env.invalidate_all()
+
+    def per_customer(total_s, customers):
+        """Share of the decision phase plus the sample's own time, per customer."""
+        if not customers:
+            return None
+        return round(decision_s / len(to_send) + max(total_s - decision_s, 0) / customers, 4)
+
+    cold = run_with_pdfs(env, company, sample, warm=False)
+    warm = run_with_pdfs(env, company, sample, warm=True)
+    cold["per_customer_s"] = per_customer(cold["run_s"], cold["reminded"])
+    warm["per_customer_s"] = per_customer(warm["run_s"], warm["reminded"])
+    peer = measure_peer(env, company, sample)
+    ratios = {}
+    if peer:
+        peer_per_customer = round(
+            peer["decision_s"] / max(peer["customers"], 1) + peer["sample_s"] / peer["sample"], 4
+        )
+        peer["per_customer_s"] = peer_per_customer
+        ratios = {
+            "decision_vs_peer": round(peer["decision_s"] / decision_s, 1),
+            "full_run_pdf_warm_vs_peer": round(peer_per_customer / warm["per_customer_s"], 1),
+            "full_run_pdf_cold_vs_peer": round(peer_per_customer / cold["per_customer_s"], 1),
+        }
 
     return {
         "customers": len(rows),
@@ -186,10 +236,145 @@ def measure(env):
         "decision_vs_floor": round(decision_s / floor_s, 2),
         "decision_queries": decision_queries,
         "customers_to_remind": len(to_send),
-        "full_run_s": round(run_s, 2),
-        "full_run_actions": by_channel,
+        "no_pdf_run_sample": sample,
+        "no_pdf_run_s": round(run_s, 2),
+        "no_pdf_run_reminded": reminded,
+        "no_pdf_per_customer_s": per_customer(run_s, reminded),
+        "no_pdf_run_actions": by_channel,
         "mail_records": mails,
         "sms_records": sms,
+        "pdf_run_cold": cold,
+        "pdf_run_warm": warm,
+        "peer_account_credit_control": peer or "not installed (see make bench's output)",
+        **ratios,
+    }
+
+
+def run_sample(env, company, sample):
+    """The run of the first ``sample`` customers to remind (as the engine orders them)."""
+    Engine = env["collection.followup.engine"]
+    decisions = Engine._decisions(company)
+    partner_ids = [pid for pid, d in decisions.items() if d.action == "send"][:sample]
+    return Engine._run_partners(company, partner_ids, "run_now").action_ids
+
+
+def run_with_pdfs(env, company, sample, warm):
+    """The nightly run of ``sample`` customers with the default levels (invoices attached to
+    every reminder from the second level on, a letter at the formal demand), real PDFs."""
+    Engine = env["collection.followup.engine"]
+    env.cr.execute("SAVEPOINT bench_pdf_run")
+    env["collection.invoice.pdf"].sudo().search([]).unlink()
+    levels = company.collection_policy_id.level_ids
+    levels.filtered(lambda level: level.delay > 0).write({"attach_invoices": True})
+    levels.filtered(lambda level: level.delay >= 30).write({"send_letter": True})
+    if warm:
+        # The previous night rendered and kept the invoice PDFs; nothing changed since.
+        decisions = Engine._decisions(company)
+        pending = [d for d in decisions.values() if d.action == "send"][:sample]
+        env["ir.actions.report"]._collection_invoice_pdfs(
+            env["account.move"].union(*(d.lines.move_id for d in pending))
+        )
+    env.invalidate_all()
+    calls = []
+    real_run = pdf_batch.run_wkhtmltopdf
+
+    def counting_run(binary, args, bodies, *rest, **kwargs):
+        started = time.perf_counter()
+        content = real_run(binary, args, bodies, *rest, **kwargs)
+        calls.append(time.perf_counter() - started)
+        return content
+
+    with patch.object(pdf_batch, "run_wkhtmltopdf", side_effect=counting_run):
+        started = time.perf_counter()
+        actions = run_sample(env, company, sample)
+        run_s = time.perf_counter() - started
+    by_channel = {}
+    for action in actions:
+        key = f"{action.channel}:{action.state}"
+        by_channel[key] = by_channel.get(key, 0) + 1
+    emails = actions.filtered(lambda a: a.channel == "email" and a.state == "done")
+    attached = sum(len(a.mail_message_id.attachment_ids) for a in emails)
+    letters = actions.filtered(lambda a: a.channel == "letter" and a.attachment_id)
+    pdf_letters = letters.filtered(lambda a: a.attachment_id.mimetype == "application/pdf")
+    reminded = len(actions.partner_id)
+    env.cr.execute("ROLLBACK TO SAVEPOINT bench_pdf_run")
+    env.invalidate_all()
+    return {
+        "reminded": reminded,
+        "run_s": round(run_s, 2),
+        "actions": by_channel,
+        "invoice_pdfs_attached": attached,
+        "letters_pdf": len(pdf_letters),
+        "wkhtmltopdf_calls": len(calls),
+        "wkhtmltopdf_s": round(sum(calls), 2),
+    }
+
+
+def measure_peer(env, company, sample):
+    """OCA account_credit_control on the same data: its run for every customer (its decision
+    phase), then its emails (each with its PDF summary) and letters (PDF) for ``sample``
+    customers. Mails are queued, not delivered, as ours."""
+    if "credit.control.run" not in env:
+        return None
+    env.cr.execute("SAVEPOINT bench_peer")
+    policy = env.ref("account_credit_control.credit_control_3_time")
+    receivable = env["account.account"].search(
+        [("account_type", "=", "asset_receivable"), ("company_ids", "in", company.ids)]
+    )
+    policy.write({"account_ids": [Command.set(receivable.ids)]})
+    company.credit_policy_id = policy
+    env.invalidate_all()
+    before = env.cr.sql_log_count
+    started = time.perf_counter()
+    run = env["credit.control.run"].create(
+        {"date": fields.Date.context_today(env.user), "policy_ids": [Command.set(policy.ids)]}
+    )
+    run.generate_credit_lines()
+    decision_s = time.perf_counter() - started
+    queries = env.cr.sql_log_count - before
+    lines = run.line_ids
+    partners = lines.partner_id.sorted("id")
+    chosen = partners[:sample]
+    sample_lines = lines.filtered(lambda line: line.partner_id in chosen)
+    calls = []
+    real_run = type(env["ir.actions.report"])._run_wkhtmltopdf
+
+    def counting_run(self, *args, **kwargs):
+        started = time.perf_counter()
+        content = real_run(self, *args, **kwargs)
+        calls.append(time.perf_counter() - started)
+        return content
+
+    with patch.object(type(env["ir.actions.report"]), "_run_wkhtmltopdf", counting_run):
+        started = time.perf_counter()
+        sample_lines.write({"state": "to_be_sent"})
+        Comm = env["credit.control.communication"].with_context(mail_notify_force_send=False)
+        email_lines = sample_lines.filtered(lambda line: line.channel == "email")
+        if email_lines:
+            Comm._generate_comm_from_credit_lines(email_lines)._generate_emails()
+        letter_lines = sample_lines.filtered(lambda line: line.channel == "letter")
+        if letter_lines:
+            letters = Comm._generate_comm_from_credit_lines(letter_lines)
+            letters._mark_credit_line_as_sent()
+            env["ir.actions.report"]._render_qweb_pdf(
+                "account_credit_control.report_credit_control_summary", letters.ids
+            )
+        sample_s = time.perf_counter() - started
+    channels = {}
+    for line in sample_lines:
+        channels[line.channel] = channels.get(line.channel, 0) + 1
+    env.cr.execute("ROLLBACK TO SAVEPOINT bench_peer")
+    env.invalidate_all()
+    return {
+        "decision_s": round(decision_s, 2),
+        "decision_queries": queries,
+        "customers": len(partners),
+        "credit_lines": len(lines),
+        "sample": len(chosen),
+        "sample_lines_by_channel": channels,
+        "sample_s": round(sample_s, 2),
+        "wkhtmltopdf_calls": len(calls),
+        "wkhtmltopdf_s": round(sum(calls), 2),
     }
 
 

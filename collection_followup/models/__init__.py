@@ -2,6 +2,8 @@ from . import collection_request_mixin
 from . import collection_followup_policy
 from . import collection_followup_level
 from . import collection_followup_action
+from . import collection_invoice_pdf
+from . import ir_actions_report
 from . import collection_followup_run
 from . import collection_followup_run_line
 from . import collection_followup_engine

@@ -364,21 +364,62 @@ class CollectionFollowupAction(models.Model):
         }
 
     def _execute_letter(self, decision):
+        """Keep a copy of the reminder letter on the action. During a run
+        (``collection_defer_letters`` in the context) the copy is rendered at the end of the
+        batch of customers, with the other letters of the batch (``_render_letters``)."""
+        if self.env.context.get("collection_defer_letters"):
+            return {"recipient_id": self._recipient().id}
+        self._render_letters(raise_on_error=True)
+        return {"attachment_id": self.attachment_id.id, "recipient_id": self._recipient().id}
+
+    def _render_letters(self, raise_on_error=False):
+        """Render the reminder letters of these actions that have no kept copy yet, in one
+        batch, and attach each copy to its action. A letter whose rendering fails marks its
+        action failed with the reason (or raises, with ``raise_on_error``); the others are
+        kept."""
+        letters = self.filtered(lambda a: a.channel == "letter" and not a.attachment_id)
+        if not letters:
+            return
         # The copy kept on the action carries no link: each printing gets its own.
-        attachment = self.with_context(collection_letter_archive=True)._report_attachment(
-            "collection_followup.action_report_followup_letter", self._letter_filename()
-        )
-        return {"attachment_id": attachment.id, "recipient_id": self._recipient().id}
+        letters = letters.with_context(collection_letter_archive=True)
+        Report = letters.env["ir.actions.report"]
+        report_xmlid = "collection_followup.action_report_followup_letter"
+        try:
+            with self.env.cr.savepoint():
+                documents, report_type = Report._collection_render_pdfs(report_xmlid, letters.ids)
+        except Exception:  # noqa: BLE001 - rendered one by one below, each failure recorded
+            _logger.info("Letters not rendered as a batch", exc_info=True)
+            documents, report_type = {}, "pdf"
+        for letter in letters:
+            try:
+                with self.env.cr.savepoint():
+                    if letter.id in documents:
+                        letter._attach_report(
+                            documents[letter.id], report_type, letter._letter_filename()
+                        )
+                    else:
+                        letter._report_attachment(report_xmlid, letter._letter_filename())
+            except Exception as error:  # noqa: BLE001 - one letter must not stop the others
+                if raise_on_error:
+                    raise
+                _logger.info("Letter of follow-up %s failed", letter.id, exc_info=True)
+                letter.write(
+                    {
+                        "state": "failed",
+                        "error": self.env._("Unexpected error: %(error)s", error=error),
+                    }
+                )
 
     def _report_attachment(self, report_xmlid, filename):
         """This action's copy of a report (PDF, or HTML without wkhtmltopdf), attached to it."""
-        report = self.env.ref(report_xmlid)
-        content, report_type = self.env["ir.actions.report"]._pre_render_qweb_pdf(
-            report.report_name, self.ids
+        documents, report_type = self.env["ir.actions.report"]._collection_render_pdfs(
+            report_xmlid, self.ids
         )
-        if report_type == "pdf":
-            content = content[self.id]["stream"].getvalue()
-        return self.env["ir.attachment"].create(
+        return self._attach_report(documents[self.id], report_type, filename)
+
+    def _attach_report(self, content, report_type, filename):
+        self.ensure_one()
+        attachment = self.env["ir.attachment"].create(
             {
                 "name": f"{filename}.{report_type}",
                 "raw": content,
@@ -387,6 +428,8 @@ class CollectionFollowupAction(models.Model):
                 "mimetype": "application/pdf" if report_type == "pdf" else "text/html",
             }
         )
+        self.attachment_id = attachment
+        return attachment
 
     def _execute_demand(self, decision):
         """The letter before action: the overdue items and booked fees, the fees and interest
@@ -521,14 +564,7 @@ class CollectionFollowupAction(models.Model):
 
     @api.model
     def _invoice_pdfs(self, moves):
-        """The current PDF of each invoice, as ``[(filename, content)]``, rendered in one batch."""
-        invoices = moves.filtered(lambda m: m.is_invoice(include_receipts=True))
-        if not invoices:
-            return []
-        report = self.env["ir.actions.report"]
-        content, report_type = report._pre_render_qweb_pdf("account.account_invoices", invoices.ids)
-        by_id = report._get_splitted_report("account.account_invoices", content, report_type)
-        return [
-            (invoice._get_invoice_report_filename(extension=report_type), by_id[invoice.id])
-            for invoice in invoices
-        ]
+        """The PDF of each invoice, as ``[(filename, content)]``: kept copies while the invoice
+        is unchanged, the others rendered in one batch (see ``ir.actions.report``)."""
+        pdfs = self.env["ir.actions.report"]._collection_invoice_pdfs(moves)
+        return [pdfs[move.id] for move in moves if move.id in pdfs]

@@ -21,6 +21,7 @@ from . import test_sms
 from . import test_translations
 from . import test_roles
 from . import test_roles_matrix
+from . import test_pdf_rendering
 from . import test_followup_runs
 from . import test_analysis_aged_balance
 from . import test_analysis_kpi

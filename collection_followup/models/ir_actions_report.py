@@ -1,0 +1,167 @@
+import logging
+
+from odoo import api, models, tools
+from odoo.exceptions import UserError
+from odoo.tools import split_every
+
+from odoo.addons.base.models.ir_actions_report import _get_wkhtmltopdf_bin
+
+from ..tools import pdf_batch
+
+_logger = logging.getLogger(__name__)
+
+# Documents per wkhtmltopdf call: one process start-up for many documents, without holding
+# thousands of pages in memory at once.
+PDF_BATCH_SIZE = 100
+
+
+class IrActionsReport(models.Model):
+    _inherit = "ir.actions.report"
+
+    @api.model
+    def _collection_render_pdfs(self, report_ref, res_ids, data=None):
+        """Render ``report_ref`` for ``res_ids``, one document per record, in as few
+        wkhtmltopdf calls as the batch size allows, with the Debian/Ubuntu build (unpatched Qt)
+        as with the patched one.
+
+        Under test, like Odoo's reports, the HTML of each document is returned instead, unless
+        the context has ``force_report_rendering`` (Odoo's own switch for real PDFs in tests).
+
+        :return: ``({res_id: content}, report_type)`` with ``report_type`` ``"pdf"`` or
+            ``"html"``.
+        """
+        report = self._get_report(report_ref)
+        data = dict(data or {}, report_type="pdf", debug=False)
+        if self._is_invoice_report(report_ref):
+            # As Odoo's invoice PDF does (account's _pre_render_qweb_pdf).
+            if self.env["ir.config_parameter"].sudo().get_param("account.display_name_in_footer"):
+                data["display_name_in_footer"] = True
+        res_ids = list(dict.fromkeys(res_ids))
+        if not res_ids:
+            return {}, "pdf"
+        testing = tools.config["test_enable"] or tools.config["test_file"]
+        if testing and not self.env.context.get("force_report_rendering"):
+            documents = {}
+            for chunk in split_every(PDF_BATCH_SIZE, res_ids, list):
+                html = self._render_qweb_html(report_ref, chunk, data=data)[0]
+                bodies, html_ids = report._prepare_html(html, report_model=report.model)[:2]
+                pairs = zip(html_ids, bodies, strict=True)
+                documents.update({res_id: str(body).encode() for res_id, body in pairs})
+            return documents, "html"
+        if self.get_wkhtmltopdf_state() == "install":
+            raise UserError(
+                self.env._("Unable to find Wkhtmltopdf on this system. The PDF can not be created.")
+            )
+        documents = {}
+        for chunk in split_every(PDF_BATCH_SIZE, res_ids, list):
+            documents.update(self._collection_render_pdf_batch(report, chunk, data))
+        return documents, "pdf"
+
+    def _collection_render_pdf_batch(self, report, res_ids, data):
+        """``{res_id: pdf}`` for ``res_ids`` in one wkhtmltopdf call, marked and split (see
+        ``tools/pdf_batch``); one call per record when the batch cannot be split."""
+        report = report.with_context(debug=False)
+        html = report._render_qweb_html(report.id, res_ids, data=data)[0]
+        bodies, html_ids, header, footer, paper_args = report._prepare_html(
+            html, report_model=report.model
+        )
+        binary = _get_wkhtmltopdf_bin()
+        patched = pdf_batch.is_patched_build(binary)
+        args = self._build_wkhtmltopdf_args(
+            report.get_paperformat(),
+            self.env.context.get("landscape"),
+            specific_paperformat_args=paper_args,
+            set_viewport_size=self.env.context.get("set_viewport_size"),
+        )
+
+        def render(documents):
+            if patched:
+                return pdf_batch.run_wkhtmltopdf(binary, args, documents, header, footer)
+            return pdf_batch.run_wkhtmltopdf(binary, args, [pdf_batch.join(documents)])
+
+        try:
+            if len(res_ids) == 1:
+                return {res_ids[0]: render(bodies)}
+            if html_ids != res_ids:
+                raise pdf_batch.PdfBatchError(
+                    f"{len(bodies)} documents for {len(res_ids)} records (no data-oe-id?)"
+                )
+            marked = [pdf_batch.mark(body, index) for index, body in enumerate(bodies)]
+            return dict(zip(res_ids, pdf_batch.split(render(marked), len(res_ids)), strict=True))
+        except pdf_batch.PdfBatchError as error:
+            if len(res_ids) == 1:
+                raise UserError(
+                    self.env._(
+                        "The PDF of %(report)s could not be created: %(error)s",
+                        report=report.name,
+                        error=error,
+                    )
+                ) from error
+            _logger.info("%s: one wkhtmltopdf call per document (%s)", report.report_name, error)
+        documents = {}
+        for res_id in res_ids:
+            documents.update(self._collection_render_pdf_batch(report, [res_id], data))
+        return documents
+
+    @api.model
+    def _collection_invoice_pdfs(self, invoices):
+        """The PDF of each invoice as the customer gets it with a reminder:
+        ``{invoice_id: (filename, content)}``.
+
+        A PDF is rendered again only when something it shows may have changed: Odoo's stored
+        invoice PDF (the one sent with the invoice) serves while nothing was paid or credited
+        on the invoice; otherwise the copy kept by the follow-up serves while the invoice's
+        fingerprint (state, amounts, payments and credits matched, last edit, language) is the
+        one it was rendered with. What must be rendered is rendered in batches.
+        """
+        invoices = invoices.filtered(lambda move: move.is_invoice(include_receipts=True))
+        Kept = self.env["collection.invoice.pdf"]
+        fingerprints = Kept._fingerprints(invoices)
+        pdfs = Kept._reusable(invoices, fingerprints)
+        to_render = invoices.filtered(lambda invoice: invoice.id not in pdfs)
+        report_type = "pdf"
+        if to_render:
+            documents, report_type = self._collection_render_pdfs(
+                "account.account_invoices", to_render.ids
+            )
+            if report_type == "pdf":
+                Kept._keep(documents, fingerprints)
+            pdfs.update(documents)
+        return {
+            invoice.id: (
+                invoice._get_invoice_report_filename(
+                    extension="pdf" if invoice not in to_render else report_type
+                ),
+                pdfs[invoice.id],
+            )
+            for invoice in invoices
+        }
+
+    @api.model
+    def _collection_prepare_invoice_pdfs(self, decisions):
+        """Render at once, before a batch of customers is processed, the invoice PDFs their
+        reminder emails will attach and that cannot be reused: one wkhtmltopdf call per
+        ``PDF_BATCH_SIZE`` invoices across customers instead of one per customer. Each email
+        then finds its PDFs kept. Nothing is done when the reports render as HTML (tests)."""
+        testing = tools.config["test_enable"] or tools.config["test_file"]
+        if testing and not self.env.context.get("force_report_rendering"):
+            return
+        moves = self.env["account.move"]
+        for decision in decisions:
+            level = decision.level
+            if (
+                decision.action == "send"
+                and level.attach_invoices
+                and level.send_email
+                and not level.requires_approval
+                and not decision.at_agency
+                and not decision.partner.collection_excluded
+            ):
+                moves |= decision.lines.move_id
+        if not moves:
+            return
+        try:
+            with self.env.cr.savepoint():
+                self._collection_invoice_pdfs(moves)
+        except Exception:  # noqa: BLE001 - each email renders what it still needs, and says why
+            _logger.info("Invoice PDFs not rendered ahead of the reminders", exc_info=True)
