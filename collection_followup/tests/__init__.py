@@ -16,3 +16,5 @@ from . import test_discount
 from . import test_factoring
 from . import test_agency
 from . import test_demand_letter
+from . import test_followup_recipients
+
