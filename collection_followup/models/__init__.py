@@ -7,6 +7,8 @@ from . import res_config_settings
 from . import res_partner
 from . import mail_thread  # edges: reminders notify only their recipients
 from . import res_partner_reminder
+from . import collection_arrival
+from . import collection_followup_action_hold
 from . import account_move
 from . import account_move_line
 from . import account_partial_reconcile

@@ -34,6 +34,13 @@ class ResCompany(models.Model):
         string="Days Between Reminders",
         help="At least this many days between two reminders to the same customer.",
     )
+    collection_arrival_wait_days = fields.Integer(
+        string="Wait for Money on Its Way",
+        default=3,
+        help="Days a reminder waits when a payment of the customer seems to be on its way (a "
+        "bank line not matched yet, an online payment pending, a payment not reconciled) or "
+        "when the customer replied to a reminder. 0: never wait.",
+    )
     collection_responsible_id = fields.Many2one(
         "res.users",
         string="Default Collector",
@@ -159,6 +166,13 @@ class ResCompany(models.Model):
         if any(company.collection_demand_days < 1 for company in self):
             raise ValidationError(
                 self.env._("A letter before action gives the customer at least one day.")
+            )
+
+    @api.constrains("collection_arrival_wait_days")
+    def _check_collection_arrival_wait_days(self):
+        if any(company.collection_arrival_wait_days < 0 for company in self):
+            raise ValidationError(
+                self.env._("The days a reminder waits for money on its way cannot be negative.")
             )
 
     def _collection_default_level_texts(self):

@@ -18,6 +18,9 @@ class ResConfigSettings(models.TransientModel):
     collection_min_days_between = fields.Integer(
         related="company_id.collection_min_days_between", readonly=False
     )
+    collection_arrival_wait_days = fields.Integer(
+        related="company_id.collection_arrival_wait_days", readonly=False
+    )
     collection_responsible_id = fields.Many2one(
         related="company_id.collection_responsible_id", readonly=False
     )

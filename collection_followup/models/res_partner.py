@@ -1,6 +1,6 @@
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from odoo import api, fields, models, tools
@@ -30,6 +30,9 @@ class FollowupDecision:
     next_date: object  # datetime.date or None
     lines: models.Model  # account.move.line listed in the reminder
     at_agency: bool = False  # an open collection agency case: the agency chases, we wait
+    # edges: money on its way or a reply holds the reminder (collection.arrival)
+    holds: list = field(default_factory=list)  # arrival_logic.Signal that make it wait
+    held_level: object = None  # the level that waits
 
     def render_context(self, collections_url="", link_withheld=False):
         """Values for the level's templates, with the items table rendered in the customer's
@@ -694,7 +697,8 @@ class ResPartner(models.Model):
                 lines=Line.browse(listed_ids),
                 at_agency=at_agency,
             )
-        return decisions
+        # edges: reminders wait while money is on its way or the customer replied.
+        return self.env["collection.arrival"]._hold_decisions(company, decisions, today)
 
     # ------------------------------------------------------------------
     # Execution phase
@@ -724,6 +728,7 @@ class ResPartner(models.Model):
                 or decision.partner.collection_on_hold
                 and not decision.situation.overdue
                 or (decision.action == "send" and (partner_id, decision.level) not in failed_today)
+                or decision.holds  # edges: record why the reminder waits
             ]
             batch = pending[: max(limit - done, 0)] if limit else pending
             actions |= self.with_company(company)._collection_process(company, batch)
@@ -775,6 +780,8 @@ class ResPartner(models.Model):
                 decision.partner.sudo().write({"collection_last_level_id": decision.level.id})
             elif decision.action == "send":
                 actions |= self._collection_send(decision)
+            if decision.holds:  # edges: say once why the reminder waits
+                actions |= self.env["collection.arrival"]._record_holds(decision)
         return actions
 
     @api.model

@@ -17,4 +17,4 @@ from . import test_factoring
 from . import test_agency
 from . import test_demand_letter
 from . import test_followup_recipients
-
+from . import test_followup_arrivals
