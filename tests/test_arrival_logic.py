@@ -13,6 +13,15 @@ from odoo.addons.collection_followup.tools.arrival_logic import (
     mentions,
     resume_date,
 )
+from odoo.addons.collection_followup.tools.currency_logic import (
+    open_in_currency,
+    totals_by_currency,
+)
+from odoo.addons.collection_followup.tools.proportion_logic import (
+    below,
+    level_waits,
+    split_channels,
+)
 
 
 @pytest.mark.parametrize(
@@ -54,3 +63,50 @@ def test_the_latest_signal_sets_the_end_of_the_wait():
 def test_no_waiting_days_never_holds():
     transaction = Signal(TRANSACTION, 1, date(2026, 1, 10))
     assert holding([transaction], 0, date(2026, 1, 10)) == ([], None)
+
+
+# ----------------------------------------------------------------------
+# Sense of proportion
+# ----------------------------------------------------------------------
+
+
+def test_minimums_compare_in_minor_units():
+    assert below(19.99, 20.0, 0.01)
+    assert not below(20.0, 20.0, 0.01)
+    assert not below(19.996, 20.0, 0.01)  # rounds to 20.00
+    assert not below(0.0, 0.0, 0.01)  # no minimum
+
+
+def test_paper_and_legal_channels_need_the_legal_minimum():
+    channels = ["email", "sms", "letter"]
+    assert split_channels(channels, 1.65, 20.0, 0.01) == (["email", "sms"], ["letter"])
+    assert split_channels(channels, 20.0, 20.0, 0.01) == (channels, [])
+    assert split_channels(["email"], 1.65, 20.0, 0.01) == (["email"], [])
+
+
+def test_a_level_waits_below_its_minimum_or_with_only_paper_below_the_legal_one():
+    assert level_waits(["email"], 300.0, 500.0, 0.0, 0.01)
+    assert not level_waits(["email"], 500.0, 500.0, 0.0, 0.01)
+    assert level_waits(["letter"], 1.65, 0.0, 20.0, 0.01)
+    assert level_waits(["fee", "letter", "hold"], 1.65, 0.0, 20.0, 0.01)
+    assert not level_waits(["email", "letter"], 1.65, 0.0, 20.0, 0.01)
+    assert not level_waits(["letter"], 25.0, 0.0, 20.0, 0.01)
+
+
+# ----------------------------------------------------------------------
+# Amounts in the currency owed
+# ----------------------------------------------------------------------
+
+
+def test_an_item_owes_in_its_currency_the_share_credits_left():
+    # EUR 1,000.00 booked as 2,000.00 in company currency, 500.00 of credit deducted.
+    assert open_in_currency(1000.0, 2000.0, 1500.0, 2) == 750.0
+    assert open_in_currency(1000.0, 2000.0, 2000.0, 2) == 1000.0
+    assert open_in_currency(100.0, 300.0, 100.0, 2) == 33.33
+    assert open_in_currency(1000.0, 0.0, 0.0, 2) == 0.0
+    assert open_in_currency(150000, 9.0, 3.0, 0) == 50000.0  # no decimals (IRR)
+
+
+def test_totals_per_currency_in_order_of_appearance():
+    rows = [("EUR", 0.1), ("USD", 50.0), ("EUR", 0.2), ("GBP", 0.0)]
+    assert totals_by_currency(rows) == [("EUR", 0.3), ("USD", 50.0)]

@@ -4,7 +4,17 @@ from odoo import api, fields, models, tools
 
 from odoo.addons.base.models.res_bank import sanitize_account_number
 
-from ..tools.arrival_logic import BANK_LINE, PAYMENT, REPLY, TRANSACTION, Signal, holding, mentions
+from ..tools.arrival_logic import (
+    BANK_LINE,
+    CONTACTED,
+    MINIMUM,
+    PAYMENT,
+    REPLY,
+    TRANSACTION,
+    Signal,
+    holding,
+    mentions,
+)
 
 
 class CollectionArrival(models.AbstractModel):
@@ -27,9 +37,11 @@ class CollectionArrival(models.AbstractModel):
     @api.model
     def _hold_decisions(self, company, decisions, today):
         """Turn into waits the reminders of ``decisions`` (``{partner_id: FollowupDecision}``)
-        that money on its way or a reply holds back; each held decision gets its ``holds``
+        that are out of proportion (see collection.proportion), or that money on its way or a
+        reply holds back; each held decision gets its ``holds``
         (the signals) and ``held_level`` (the level that waits), stays at its last level and
         is due again on the day the wait ends."""
+        self.env["collection.proportion"]._hold_decisions(company, decisions, today)
         wait_days = company.collection_arrival_wait_days
         sending = {pid: d for pid, d in decisions.items() if d.action == "send"}
         if not sending or wait_days <= 0:
@@ -233,7 +245,11 @@ class CollectionArrival(models.AbstractModel):
         for signal, key in zip(decision.holds, keys, strict=True):
             if key in known:
                 continue
-            reason, target = self._describe(signal, decision)
+            if signal.kind in (MINIMUM, CONTACTED):
+                reason = self.env["collection.proportion"]._describe(signal, decision)
+                target = None
+            else:
+                reason, target = self._describe(signal, decision)
             activity = self._match_activity(partner, target, reason) if target else False
             actions |= Action.create(
                 {

@@ -316,6 +316,13 @@ class CollectionFollowupAction(models.Model):
         }
 
     def _execute_letter(self, decision):
+        # edges: the letter states the total in the currencies owed, in the customer's language.
+        lang = self._recipient().lang or self.partner_id.lang or self.env.lang
+        self.overdue_text = (
+            self.env["collection.amounts"]
+            .with_context(lang=lang)
+            ._currency_values(decision, self.date)["overdue_formatted"]
+        )
         # The copy kept on the action carries no link: each printing gets its own.
         attachment = self.with_context(collection_letter_archive=True)._report_attachment(
             "collection_followup.action_report_followup_letter", self._letter_filename()

@@ -10,3 +10,8 @@ class CollectionFollowupAction(models.Model):
         help="The sign (bank line, online payment, payment, reply) this skipped action "
         "waited for, as kind:id: each sign is recorded once.",
     )
+    overdue_text = fields.Char(
+        string="Overdue in the Currencies Owed",
+        readonly=True,
+        help="The total overdue the letter states, in the currencies of the invoices.",
+    )

@@ -34,6 +34,13 @@ class ResCompany(models.Model):
         string="Days Between Reminders",
         help="At least this many days between two reminders to the same customer.",
     )
+    collection_min_legal_amount = fields.Monetary(
+        string="Minimum for Letters and Legal Steps",
+        default=20.0,
+        help="Letters, letters before action and agency hand-overs of the follow-up run only "
+        "for an overdue amount of at least this much (company currency); below it, the other "
+        "channels of the level go alone, and a level with nothing else waits.",
+    )
     collection_arrival_wait_days = fields.Integer(
         string="Wait for Money on Its Way",
         default=3,
@@ -167,6 +174,14 @@ class ResCompany(models.Model):
             raise ValidationError(
                 self.env._("A letter before action gives the customer at least one day.")
             )
+
+    @api.constrains("collection_min_legal_amount")
+    def _check_collection_min_legal_amount(self):
+        for company in self:
+            if company.currency_id.compare_amounts(company.collection_min_legal_amount, 0) < 0:
+                raise ValidationError(
+                    self.env._("The minimum for letters and legal steps cannot be negative.")
+                )
 
     @api.constrains("collection_arrival_wait_days")
     def _check_collection_arrival_wait_days(self):

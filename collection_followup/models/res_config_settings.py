@@ -18,6 +18,11 @@ class ResConfigSettings(models.TransientModel):
     collection_min_days_between = fields.Integer(
         related="company_id.collection_min_days_between", readonly=False
     )
+    collection_min_legal_amount = fields.Monetary(
+        related="company_id.collection_min_legal_amount",
+        readonly=False,
+        currency_field="currency_id",
+    )
     collection_arrival_wait_days = fields.Integer(
         related="company_id.collection_arrival_wait_days", readonly=False
     )

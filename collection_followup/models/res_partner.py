@@ -72,6 +72,10 @@ class FollowupDecision:
             lang_env, self.situation.overdue, self.company.currency_id
         )
         values.update(self._discount_values(lang_env, lines.move_id, today))
+        # edges: totals in the currencies owed (the company-currency figure is the action's).
+        values.update(lang_env["collection.amounts"]._currency_values(self, today))
+        # edges: the open credit notes and unmatched payments deducted from what is owed.
+        values.update(lang_env["collection.proportion"]._credit_values(self))
         values["items_table"] = lang_env["ir.qweb"]._render(
             "collection_followup.followup_items_table",
             {
@@ -800,7 +804,12 @@ class ResPartner(models.Model):
             "line_ids": [fields.Command.set(decision.lines.ids)],
             "amount_due": decision.situation.overdue,
         }
-        channels = channels or level._get_channels()
+        skipped = Action
+        if not channels:
+            # edges: letters and legal steps only for amounts worth them.
+            channels, skipped = self.env["collection.proportion"]._split_channels(
+                decision, level._get_channels()
+            )
         if partner.collection_excluded or not channels:
             reason = (
                 self.env._("The customer is excluded from follow-up.")
@@ -823,7 +832,8 @@ class ResPartner(models.Model):
             actions = Action.create([{**base, "channel": channel} for channel in channels])
             actions._execute({partner.id: decision})
             if all(state == "failed" for state in actions.mapped("state")):
-                return actions
+                return actions | skipped
+        actions |= skipped
         last = partner.collection_last_level_id
         values = {"collection_last_date": fields.Date.context_today(self)}
         if not last or level.delay > last.delay:

@@ -18,3 +18,5 @@ from . import test_agency
 from . import test_demand_letter
 from . import test_followup_recipients
 from . import test_followup_arrivals
+from . import test_followup_proportion
+from . import test_followup_currency

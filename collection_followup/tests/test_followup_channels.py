@@ -268,7 +268,7 @@ class TestFollowupChannels(CollectionFollowupCommon):
             sent.append(self._only(actions, "email").level_id.name or None)
         self.assertEqual(sent, ["Gentle reminder", None, "Firmer reminder", "Formal demand", None])
 
-    def test_foreign_currency_items_in_their_currency_totals_in_company_currency(self):
+    def test_foreign_currency_items_and_totals_in_their_currency(self):
         euro = self.setup_other_currency("EUR", rates=[("2025-01-01", 0.5)])
         invoice = self._create_invoice(
             self.customer, 1000.0, "2026-01-01", due_date="2026-01-01", currency=euro
@@ -277,7 +277,8 @@ class TestFollowupChannels(CollectionFollowupCommon):
         body = str(self._mails_to(mails, self.customer).body_html)
         self.assertIn(invoice.name, body)
         self.assertIn("1,000.00&nbsp;€", body)
-        self.assertIn("Total overdue: <strong>$&nbsp;2,000.00</strong>", body)
+        # The total in the currency owed; the company-currency figure is the action's.
+        self.assertIn("Total overdue: <strong>1,000.00&nbsp;€</strong>", body)
         self.assertEqual(self._only(actions, "email").amount_due, 2000.0)
 
     def test_each_company_its_own_policy_and_sender(self):

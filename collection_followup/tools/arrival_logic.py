@@ -15,6 +15,10 @@ BANK_LINE = "bank_line"
 TRANSACTION = "transaction"
 PAYMENT = "payment"
 REPLY = "reply"
+# Sense of proportion (collection.proportion): the level's minimum is not reached; the customer
+# already had a message about its collections today.
+MINIMUM = "minimum"
+CONTACTED = "contacted"
 
 # A reference shorter than this (once reduced to letters and digits) is too common to be
 # recognised in a bank label ("12" is in many labels).

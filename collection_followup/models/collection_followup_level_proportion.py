@@ -1,0 +1,21 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class CollectionFollowupLevel(models.Model):
+    _inherit = "collection.followup.level"
+
+    collection_currency_id = fields.Many2one(related="company_id.currency_id")
+    min_overdue = fields.Monetary(
+        string="Minimum Overdue",
+        currency_field="collection_currency_id",
+        help="The run sends this level only when at least this much is overdue (company "
+        "currency; before the due date: owed). 0: any amount.",
+    )
+
+    @api.constrains("min_overdue")
+    def _check_min_overdue(self):
+        if any(
+            level.collection_currency_id.compare_amounts(level.min_overdue, 0) < 0 for level in self
+        ):
+            raise ValidationError(self.env._("A level's minimum overdue cannot be negative."))
