@@ -22,6 +22,15 @@ from odoo.addons.collection_followup.tools.proportion_logic import (
     level_waits,
     split_channels,
 )
+from odoo.addons.collection_followup.tools.retry_logic import (
+    GIVE_UP,
+    REST,
+    RETRY,
+    next_try,
+    retry_state,
+    substitute,
+    trailing_failures,
+)
 
 
 @pytest.mark.parametrize(
@@ -110,3 +119,36 @@ def test_an_item_owes_in_its_currency_the_share_credits_left():
 def test_totals_per_currency_in_order_of_appearance():
     rows = [("EUR", 0.1), ("USD", 50.0), ("EUR", 0.2), ("GBP", 0.0)]
     assert totals_by_currency(rows) == [("EUR", 0.3), ("USD", 50.0)]
+
+
+# ----------------------------------------------------------------------
+# Failed channels
+# ----------------------------------------------------------------------
+
+
+def test_trailing_failures_count_from_the_last_success():
+    assert trailing_failures([]) == 0
+    assert trailing_failures(["failed", "done"]) == 0
+    assert trailing_failures(["done", "failed", "failed"]) == 2
+
+
+def test_back_off_doubles_then_stops():
+    day = date(2026, 1, 5)
+    assert next_try(1, day, 3) == date(2026, 1, 6)
+    assert next_try(2, day, 3) == date(2026, 1, 7)
+    assert next_try(3, day, 3) is None
+    assert next_try(3, day, 4) == date(2026, 1, 9)
+    assert retry_state(1, day, 3, date(2026, 1, 5)) == REST
+    assert retry_state(1, day, 3, date(2026, 1, 6)) == RETRY
+    assert retry_state(2, day, 3, date(2026, 1, 6)) == REST
+    assert retry_state(3, day, 3, date(2026, 2, 6)) == GIVE_UP
+    assert retry_state(0, day, 3, date(2026, 2, 6)) == REST
+
+
+def test_missing_email_or_mobile_falls_back_once():
+    assert substitute(["email"], False, True, "letter") == ["letter"]
+    assert substitute(["email", "sms"], False, False, "call") == ["call"]
+    assert substitute(["email", "sms", "letter"], False, True, "letter") == ["sms", "letter"]
+    assert substitute(["email", "sms"], True, False, "letter") == ["email", "letter"]
+    assert substitute(["email", "sms"], False, False, None) == ["email", "sms"]
+    assert substitute(["fee", "email"], True, True, "letter") == ["fee", "email"]

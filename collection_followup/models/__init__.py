@@ -11,6 +11,7 @@ from . import collection_arrival
 from . import collection_followup_action_hold
 from . import collection_proportion
 from . import collection_amounts
+from . import collection_retry
 from . import collection_followup_level_proportion
 from . import account_move
 from . import account_move_line

@@ -13,6 +13,14 @@ class CollectionFollowupLevel(models.Model):
         "currency; before the due date: owed). 0: any amount.",
     )
 
+    fallback_channel = fields.Selection(
+        [("letter", "Letter"), ("call", "Phone Call")],
+        string="Instead of Email or SMS",
+        help="For a customer without an email address (or without a valid mobile number), "
+        "the run prints a letter or gives the collector a call instead of the email (or SMS) "
+        "it cannot send. Empty: the email or SMS fails and is retried.",
+    )
+
     @api.constrains("min_overdue")
     def _check_min_overdue(self):
         if any(

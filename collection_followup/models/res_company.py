@@ -41,6 +41,13 @@ class ResCompany(models.Model):
         "for an overdue amount of at least this much (company currency); below it, the other "
         "channels of the level go alone, and a level with nothing else waits.",
     )
+    collection_max_failures = fields.Integer(
+        string="Attempts per Channel",
+        default=3,
+        help="A channel of a reminder that fails (an email bounced before sending, an invalid "
+        "number...) is tried again 1, 2, 4... days later; after this many failures in a row it "
+        "stops and the collector gets a to-do.",
+    )
     collection_arrival_wait_days = fields.Integer(
         string="Wait for Money on Its Way",
         default=3,
@@ -182,6 +189,11 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     self.env._("The minimum for letters and legal steps cannot be negative.")
                 )
+
+    @api.constrains("collection_max_failures")
+    def _check_collection_max_failures(self):
+        if any(company.collection_max_failures < 1 for company in self):
+            raise ValidationError(self.env._("A channel is attempted at least once."))
 
     @api.constrains("collection_arrival_wait_days")
     def _check_collection_arrival_wait_days(self):

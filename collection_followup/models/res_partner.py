@@ -736,6 +736,8 @@ class ResPartner(models.Model):
             ]
             batch = pending[: max(limit - done, 0)] if limit else pending
             actions |= self.with_company(company)._collection_process(company, batch)
+            # edges: failed channels of sent levels are tried again after a back-off.
+            actions |= self.env["collection.retry"].with_company(company)._retry_channels(company)
             done += len(batch)
             remaining += len(pending) - len(batch)
         if limit:
@@ -744,20 +746,12 @@ class ResPartner(models.Model):
 
     @api.model
     def _collection_failed_today(self, company):
-        """``{(partner_id, level)}`` that failed on every channel today: retried tomorrow."""
-        groups = self.env["collection.followup.action"]._read_group(
-            [
-                ("company_id", "=", company.id),
-                ("date", "=", fields.Date.context_today(self)),
-            ],
-            ["partner_id", "level_id"],
-            ["state:array_agg"],
+        """``{(partner_id, level)}`` that failed on every channel and are not to be tried
+        again today (back-off, or stopped after too many failures: see collection.retry)."""
+        # edges: retries with a back-off.
+        return self.env["collection.retry"]._levels_resting(
+            company, fields.Date.context_today(self)
         )
-        return {
-            (partner.id, level)
-            for partner, level, states in groups
-            if states and all(state == "failed" for state in states)
-        }
 
     @api.model
     def _collection_process(self, company, partner_ids):
@@ -808,7 +802,7 @@ class ResPartner(models.Model):
         if not channels:
             # edges: letters and legal steps only for amounts worth them.
             channels, skipped = self.env["collection.proportion"]._split_channels(
-                decision, level._get_channels()
+                decision, self.env["collection.retry"]._substitute(decision, level._get_channels())
             )
         if partner.collection_excluded or not channels:
             reason = (

@@ -97,11 +97,16 @@ class TestFollowupChannels(CollectionFollowupCommon):
         self.assertIn("The mobile number 12345 of Wrong Number is not valid", bad.error)
         missing = self._only(actions, "sms").filtered(lambda a: a.partner_id == self.customer)
         self.assertEqual(missing.error, "Northwind Traders has no mobile number.")
-        # The email still went, and the level counts as sent: not retried tomorrow.
+        # The email still went, and the level counts as sent: only the SMS is tried again
+        # tomorrow (see TestFailedChannels for the back-off).
         self.assertEqual(self._mails_to(mails, wrong).subject, "Second reminder: overdue payment")
         self.assertEqual(wrong.collection_last_level_id, self.firm)
-        again, _mails = self._run("2026-01-13")
-        self.assertFalse(again)
+        again, mails = self._run("2026-01-13")
+        self.assertEqual(
+            sorted((a.partner_id.name, a.channel, a.state) for a in again),
+            [("Northwind Traders", "sms", "failed"), ("Wrong Number", "sms", "failed")],
+        )
+        self.assertFalse(mails)
 
     def test_letter_is_rendered_kept_and_printed_in_bulk(self):
         invoice = self._create_invoice(self.customer, 2500.0, "2026-01-01", due_date="2026-01-01")
