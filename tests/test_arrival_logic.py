@@ -31,6 +31,7 @@ from odoo.addons.collection_followup.tools.retry_logic import (
     substitute,
     trailing_failures,
 )
+from odoo.addons.collection_followup.tools.window_logic import next_window
 
 
 @pytest.mark.parametrize(
@@ -152,3 +153,22 @@ def test_missing_email_or_mobile_falls_back_once():
     assert substitute(["email", "sms"], True, False, "letter") == ["email", "letter"]
     assert substitute(["email", "sms"], False, False, None) == ["email", "sms"]
     assert substitute(["fee", "email"], True, True, "letter") == ["fee", "email"]
+
+
+# ----------------------------------------------------------------------
+# Sending windows
+# ----------------------------------------------------------------------
+
+
+def test_next_window_is_now_inside_else_the_next_start():
+    from datetime import datetime
+
+    monday = [
+        (datetime(2026, 1, 12, 8), datetime(2026, 1, 12, 12)),
+        (datetime(2026, 1, 12, 13), datetime(2026, 1, 12, 17)),
+    ]
+    assert next_window(monday, datetime(2026, 1, 12, 5, 30)) == datetime(2026, 1, 12, 8)
+    assert next_window(monday, datetime(2026, 1, 12, 9)) == datetime(2026, 1, 12, 9)
+    assert next_window(monday, datetime(2026, 1, 12, 12)) == datetime(2026, 1, 12, 13)
+    assert next_window(monday, datetime(2026, 1, 12, 17)) is None
+    assert next_window([], datetime(2026, 1, 12, 9)) is None

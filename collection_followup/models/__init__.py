@@ -12,6 +12,7 @@ from . import collection_followup_action_hold
 from . import collection_proportion
 from . import collection_amounts
 from . import collection_retry
+from . import collection_window
 from . import collection_followup_level_proportion
 from . import account_move
 from . import account_move_line

@@ -15,3 +15,8 @@ class CollectionFollowupAction(models.Model):
         readonly=True,
         help="The total overdue the letter states, in the currencies of the invoices.",
     )
+    scheduled_at = fields.Datetime(
+        string="Queued Until",
+        readonly=True,
+        help="An email or SMS of the run queued for the customer's next sending window.",
+    )

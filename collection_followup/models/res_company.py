@@ -41,6 +41,12 @@ class ResCompany(models.Model):
         "for an overdue amount of at least this much (company currency); below it, the other "
         "channels of the level go alone, and a level with nothing else waits.",
     )
+    collection_sending_window = fields.Boolean(
+        string="Send Within Working Hours",
+        help="The emails and SMS of the follow-up run go within the working hours of the "
+        "company's working schedule, in the customer's time zone, never on its public "
+        "holidays; outside, they wait for the next window.",
+    )
     collection_max_failures = fields.Integer(
         string="Attempts per Channel",
         default=3,

@@ -23,6 +23,9 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         currency_field="currency_id",
     )
+    collection_sending_window = fields.Boolean(
+        related="company_id.collection_sending_window", readonly=False
+    )
     collection_max_failures = fields.Integer(
         related="company_id.collection_max_failures", readonly=False
     )

@@ -722,6 +722,8 @@ class ResPartner(models.Model):
         actions = self.env["collection.followup.action"]
         done = remaining = 0
         for company in companies:
+            # edges: queued emails and SMS whose sending window has come.
+            actions |= self.env["collection.window"].with_company(company)._send_queued(company)
             failed_today = self._collection_failed_today(company)
             pending = [
                 partner_id
@@ -823,8 +825,18 @@ class ResPartner(models.Model):
                 [{**base, "channel": channel, "state": "to_approve"} for channel in channels]
             )
         else:
-            actions = Action.create([{**base, "channel": channel} for channel in channels])
+            # edges: emails and SMS outside the customer's sending window are queued.
+            now_channels, queued_until = self.env["collection.window"]._split(decision, channels)
+            actions = Action.create([{**base, "channel": channel} for channel in now_channels])
             actions._execute({partner.id: decision})
+            if queued_until:
+                actions |= Action.create(
+                    [
+                        {**base, "channel": channel, "scheduled_at": queued_until}
+                        for channel in channels
+                        if channel not in now_channels
+                    ]
+                )
             if all(state == "failed" for state in actions.mapped("state")):
                 return actions | skipped
         actions |= skipped
