@@ -1,4 +1,4 @@
-"""When a reminder waits for money on its way or a reply, without a database."""
+"""Reminder rules without a database: money on its way, proportion, currencies, retries, windows."""
 
 from datetime import date
 
