@@ -1,5 +1,5 @@
-from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import new_test_user, tagged
 
 from .common import CollectionFollowupCommon
 
@@ -119,6 +119,19 @@ class TestSenseOfProportion(CollectionFollowupCommon):
             r"<td[^>]*>-\$&nbsp;100.00</td>",
         )
         self.assertIn("Total overdue: <strong>$&nbsp;750.00</strong>", body)
+
+    def test_only_a_manager_sets_a_levels_minimum(self):
+        collector = new_test_user(
+            self.env, "collector_min", groups="collection_followup.group_collection_user"
+        )
+        manager = new_test_user(
+            self.env, "manager_min", groups="collection_followup.group_collection_manager"
+        )
+        with self.assertRaises(AccessError):
+            self.firm.with_user(collector).min_overdue = 100.0
+        self.assertEqual(self.firm.min_overdue, 0.0)
+        self.firm.with_user(manager).min_overdue = 100.0
+        self.assertEqual(self.firm.min_overdue, 100.0)
 
     def test_minimums_cannot_be_negative(self):
         with self.assertRaisesRegex(ValidationError, "cannot be negative"):
