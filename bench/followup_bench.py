@@ -129,7 +129,6 @@ def best_of(runs, func):
 
 def measure(env):
     company = env.company
-    Partner = env["res.partner"]
     env.cr.execute(FLOOR_SQL, [company.id])
     rows = env.cr.fetchall()
     env.cr.execute(
@@ -151,7 +150,7 @@ def measure(env):
     def decide():
         env.invalidate_all()
         before = env.cr.sql_log_count
-        decisions = Partner._collection_decisions(company)
+        decisions = env["collection.followup.engine"]._decisions(company)
         return decisions, env.cr.sql_log_count - before
 
     decide()  # warm the registry caches
@@ -165,7 +164,7 @@ def measure(env):
     levels.write({"attach_invoices": False, "send_letter": False})
     env.invalidate_all()
     started = time.perf_counter()
-    actions = Partner._collection_run_followup(company)
+    actions = env["collection.followup.engine"]._run_followup(company)
     run_s = time.perf_counter() - started
     by_channel = {}
     for action in actions:

@@ -33,6 +33,7 @@
         # views
         "views/collection_followup_policy_views.xml",
         "views/collection_followup_action_views.xml",
+        "views/collection_followup_run_views.xml",
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",

@@ -59,3 +59,23 @@ PORTAL_CODE_RESEND_SECONDS = 60
 # Proof files of one dispute: at most this many, and this many bytes together.
 PORTAL_UPLOAD_MAX_FILES = 5
 PORTAL_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+
+# What a receivable item (its invoice) may be used for: collection.eligibility answers, each
+# feature adding what it takes out of which purpose.
+ELIGIBILITY_CHASE = "chase"  # reminded by the follow-up run (letters, demands, hand-overs too)
+ELIGIBILITY_CHARGE = "charge"  # charged a late fee
+ELIGIBILITY_SELL = "sell"  # sold to a factor
+ELIGIBILITY_HAND_OVER = "hand_over"  # handed over to a collection agency (its wizard: chase)
+ELIGIBILITY_PAY = "pay"  # paid together from the customer's collections page
+ELIGIBILITY_PURPOSES = (
+    ELIGIBILITY_CHASE,
+    ELIGIBILITY_CHARGE,
+    ELIGIBILITY_SELL,
+    ELIGIBILITY_HAND_OVER,
+    ELIGIBILITY_PAY,
+)
+# Why an item may not be used, as codes each use words its own way.
+HELD_BLOCKED = "blocked"
+HELD_DISPUTED = "disputed"
+HELD_IN_PLAN = "in_plan"
+HELD_AT_AGENCY = "at_agency"

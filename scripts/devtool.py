@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -106,6 +107,17 @@ def ensure_venv() -> Path:
     marker = venv / ".requirements-installed"
     if marker.exists():
         return venv
+    # Two commands started at once (make test in two checkouts) would each wipe the other's
+    # half-built virtualenv: the second waits for the first and reuses its result.
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    with open(venv.parent / f"{venv.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if marker.exists():
+            return venv
+        return build_venv(venv, marker)
+
+
+def build_venv(venv: Path, marker: Path) -> Path:
     python = find_python311()
     say(f"creating virtualenv {venv} with {python} (pip install takes a minute or two)")
     started = time.monotonic()

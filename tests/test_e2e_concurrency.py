@@ -47,7 +47,7 @@ print("PARTNER", partner.id)
 # until the test lets it commit.
 FIRST = """
 import os, time
-actions = env["res.partner"]._collection_run_followup(env.company)
+actions = env["collection.followup.engine"]._run_followup(env.company)
 print("FIRST_SENT", len(actions.filtered(lambda a: a.state == "done")), flush=True)
 deadline = time.time() + 120
 while not os.path.exists({flag!r}) and time.time() < deadline:
@@ -57,7 +57,7 @@ print("FIRST_COMMITTED", flush=True)
 """
 
 SECOND = """
-actions = env["res.partner"]._collection_run_followup(env.company)
+actions = env["collection.followup.engine"]._run_followup(env.company)
 env.cr.commit()
 print("SECOND_SENT", len(actions.filtered(lambda a: a.state == "done")), flush=True)
 """

@@ -91,7 +91,7 @@ print("ACCRUED", flush=True)
 """
 
 NIGHTLY = """
-env["res.partner"]._collection_run_followup(env.company)
+env["collection.followup.engine"]._run_followup(env.company)
 env.cr.commit()
 fees = env["collection.late.fee"].search([("move_id", "=", {invoice_id})])
 print("NIGHTLY", len(fees), flush=True)
@@ -117,7 +117,7 @@ print("COMMITTED", flush=True)
 """
 
 FOLLOWUP = """
-env["res.partner"]._collection_run_followup(env.company)
+env["collection.followup.engine"]._run_followup(env.company)
 env.cr.commit()
 action = env["collection.followup.action"].search(
     [("partner_id", "=", {partner_id}), ("channel", "=", "fee")]

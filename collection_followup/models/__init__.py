@@ -2,6 +2,10 @@ from . import collection_request_mixin
 from . import collection_followup_policy
 from . import collection_followup_level
 from . import collection_followup_action
+from . import collection_followup_run
+from . import collection_followup_run_line
+from . import collection_followup_engine
+from . import collection_eligibility
 from . import res_company
 from . import res_config_settings
 from . import res_partner
@@ -23,6 +27,8 @@ from . import collection_payment_plan
 from . import collection_payment_plan_installment
 from . import collection_promise
 from . import collection_dispute
+from . import collection_eligibility_dispute
+from . import collection_eligibility_plan
 from . import ir_module_module
 from . import collection_reference_rate
 from . import collection_reference_regime
@@ -40,6 +46,7 @@ from . import collection_factoring_batch_line
 from . import collection_agency
 from . import collection_agency_case
 from . import collection_agency_case_line
+from . import collection_eligibility_agency
 from . import collection_agency_commission
 from . import collection_case_file
 from . import collection_portal_link

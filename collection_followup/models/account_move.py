@@ -3,6 +3,7 @@ from collections import defaultdict
 from odoo import Command, api, fields, models, tools
 from odoo.exceptions import UserError
 
+from ..const import ELIGIBILITY_PAY
 from .collection_discount_rule import format_percent
 
 
@@ -669,12 +670,9 @@ class AccountMove(models.Model):
     @api.model
     def _collection_portal_overdue_domain(self, partner, company):
         """The overdue invoices ``partner``'s customer pays together from its collections
-        page, in ``company``, whichever of its contacts each is addressed to; disputed ones
-        are left aside."""
+        page, in ``company``, whichever of its contacts each is addressed to; those it may not
+        pay there (collection.eligibility: disputed ones) are left aside."""
         customer = partner.commercial_partner_id
-        disputed = self.env["collection.dispute"].search(
-            [("partner_id", "=", customer.id), ("state", "=", "open")]
-        )
         return [
             ("commercial_partner_id", "=", customer.id),
             ("company_id", "=", company.id),
@@ -682,5 +680,5 @@ class AccountMove(models.Model):
             ("state", "=", "posted"),
             ("payment_state", "in", ("not_paid", "partial")),
             ("invoice_date_due", "<", fields.Date.context_today(self)),
-            ("id", "not in", disputed.move_id.ids),
+            *self.env["collection.eligibility"]._collection_domain(ELIGIBILITY_PAY),
         ]

@@ -32,7 +32,7 @@ class AccountMoveLine(models.Model):
             )
             if not partners:
                 continue
-            decisions = self.env["res.partner"]._collection_decisions(company, partners.ids)
+            decisions = self.env["collection.followup.engine"]._decisions(company, partners.ids)
             for decision in decisions.values():
                 if not decision.situation.overdue:
                     decision.partner._collection_release_hold(

@@ -223,7 +223,7 @@ class CollectionArrival(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _record_holds(self, decision):
+    def _record_holds(self, decision, run=None):
         """Record, once per signal, why the reminder of ``decision`` waits (a skipped action
         with the reason) and give the collector an activity to match the money; a reply
         already has its to-do (see res.partner._message_post_after_hook)."""
@@ -263,6 +263,7 @@ class CollectionArrival(models.AbstractModel):
                     "line_ids": [fields.Command.set(decision.lines.ids)],
                     "amount_due": decision.situation.overdue,
                     "activity_id": activity and activity.id,
+                    "run_id": run.id if run else False,
                 }
             )
         return actions

@@ -168,6 +168,19 @@ class CollectionBillingMilestone(models.Model):
             "the previous stage (%(names)s) is not paid yet", names=", ".join(unpaid.mapped("name"))
         )
 
+    def _invoice_when_due(self):
+        """The dated milestone's day has come: start it and invoice it (nightly cron)."""
+        self._mark_ready()
+        self._create_invoice()
+
+    def _send_upcoming_reminder(self, template):
+        """Tell the customer the dated stage and its invoice are coming (nightly cron, once)."""
+        self.ensure_one()
+        self.plan_id.with_context(
+            mail_notify_force_send=False, collection_milestone=self
+        ).message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+        self.reminder_sent = True
+
     def _mark_ready(self):
         self.ensure_one()
         plan = self.plan_id

@@ -149,21 +149,16 @@ class CollectionBillingPlan(models.Model):
             ],
             order="plan_id, sequence",
         )
+        Engine = self.env["collection.followup.engine"]
         for milestone in due:
             if milestone._gate_problem() and milestone.plan_id.gate == "block":
                 continue  # waits for the previous payment; said on the plan when reached by hand
-            try:
-                with self.env.cr.savepoint():
-                    milestone._mark_ready()
-                    milestone._create_invoice()
-            except UserError as error:
-                milestone.plan_id.message_post(
-                    body=self.env._(
-                        "Milestone %(name)s not invoiced: %(error)s",
-                        name=milestone.name,
-                        error=error,
-                    )
-                )
+            # Each milestone on its own: one that raises is noted on its plan, the others go on.
+            Engine._isolated(
+                milestone.plan_id,
+                self.env._("Milestone %(name)s not invoiced", name=milestone.name),
+                milestone._invoice_when_due,
+            )
 
     @api.model
     def _cron_remind_upcoming_milestones(self):
@@ -179,11 +174,14 @@ class CollectionBillingPlan(models.Model):
             ]
         )
         template = self.env.ref("collection_followup.mail_template_billing_milestone_upcoming")
+        Engine = self.env["collection.followup.engine"]
         for milestone in upcoming:
             plan = milestone.plan_id
             if (milestone.planned_date - today).days > plan.reminder_days:
                 continue
-            plan.with_context(
-                mail_notify_force_send=False, collection_milestone=milestone
-            ).message_post_with_source(template, subtype_xmlid="mail.mt_comment")
-            milestone.reminder_sent = True
+            Engine._isolated(
+                plan,
+                self.env._("Reminder of milestone %(name)s not sent", name=milestone.name),
+                milestone._send_upcoming_reminder,
+                template,
+            )

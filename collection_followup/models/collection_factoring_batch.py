@@ -4,7 +4,7 @@ from odoo import Command, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from ..const import AGENCY_OPEN_STATES
+from ..const import ELIGIBILITY_SELL, HELD_AT_AGENCY, HELD_DISPUTED, HELD_IN_PLAN
 from ..tools import factoring_logic
 from ..tools.factoring_formats import BatchHeader, FormatError, Receivable, get_format
 
@@ -424,22 +424,7 @@ class CollectionFactoringBatch(models.Model):
         (the translated reason), read in a few grouped queries."""
         self.ensure_one()
         company = self.company_id
-        disputed = {
-            move
-            for (move,) in self.env["collection.dispute"]._read_group(
-                [("move_id", "in", moves.ids), ("state", "=", "open")], ["move_id"]
-            )
-        }
-        in_plan = set(
-            self.env["collection.payment.plan"]
-            .search([("move_ids", "in", moves.ids), ("state", "in", ("accepted", "running"))])
-            .move_ids
-        )
-        at_agency = set(
-            self.env["collection.agency.case.line"]
-            .search([("move_id", "in", moves.ids), ("case_id.state", "in", AGENCY_OPEN_STATES)])
-            .move_id
-        )
+        held = self.env["collection.eligibility"]._collection_reasons(ELIGIBILITY_SELL, moves)
         in_batch = {
             move
             for (move,) in self.env["collection.factoring.batch.line"]._read_group(
@@ -468,9 +453,9 @@ class CollectionFactoringBatch(models.Model):
                 payment_state=move.payment_state,
                 currency=move.currency_id.name,
                 days_overdue=(self.date - move._collection_oldest_open_due_date()).days,
-                disputed=move in disputed,
-                in_payment_plan=move in in_plan,
-                at_agency=move in at_agency,
+                disputed=held.get(move.id) == HELD_DISPUTED,
+                in_payment_plan=held.get(move.id) == HELD_IN_PLAN,
+                at_agency=held.get(move.id) == HELD_AT_AGENCY,
                 customer_on_hold=move.commercial_partner_id.id in on_hold,
                 in_other_batch=move in in_batch,
             )

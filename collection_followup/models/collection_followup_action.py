@@ -70,6 +70,9 @@ class CollectionFollowupAction(models.Model):
     agency_case_id = fields.Many2one(
         "collection.agency.case", string="Agency Case", ondelete="set null", check_company=True
     )
+    run_id = fields.Many2one(
+        "collection.followup.run", string="Run", index=True, ondelete="set null", readonly=True
+    )
     approved_by_id = fields.Many2one("res.users", string="Decided By", readonly=True)
     error = fields.Text()
     late_fee_ids = fields.One2many("collection.late.fee", "action_id", string="Late Fees")
@@ -103,8 +106,11 @@ class CollectionFollowupAction(models.Model):
         actions = self.filtered(lambda a: a.state == "to_approve")
         actions.approved_by_id = self.env.user
         for company, company_actions in actions.grouped("company_id").items():
-            partners = self.env["res.partner"].with_company(company)
-            decisions = partners._collection_decisions(company, company_actions.partner_id.ids)
+            decisions = (
+                self.env["collection.followup.engine"]
+                .with_company(company)
+                ._decisions(company, company_actions.partner_id.ids)
+            )
             company_actions.with_company(company)._execute(decisions)
         return True
 
@@ -152,13 +158,16 @@ class CollectionFollowupAction(models.Model):
         """
         for action in self:
             decision = decisions.get(action.partner_id.id)
+            # What came of the action is the engine's record, written for the collector who
+            # sends a reminder now (collectors create actions, they do not edit them).
+            action_sudo = action.sudo()
             if not decision or not decision.lines:
-                action.write(
+                action_sudo.write(
                     {"state": "skipped", "error": self.env._("Nothing is overdue any more.")}
                 )
                 continue
             if decision.at_agency and action.channel != "agency":
-                action.write(
+                action_sudo.write(
                     {
                         "state": "skipped",
                         "error": self.env._("The customer is with a collection agency."),
@@ -168,13 +177,13 @@ class CollectionFollowupAction(models.Model):
             try:
                 with self.env.cr.savepoint():
                     values = getattr(action, f"_execute_{action.channel}")(decision)
-                    action.write({"state": "done", "error": False, **values})
+                    action_sudo.write({"state": "done", "error": False, **values})
             except UserError as error:
                 _logger.info("Follow-up %s not done: %s", action.id, error)
-                action.write({"state": "failed", "error": str(error)})
+                action_sudo.write({"state": "failed", "error": str(error)})
             except Exception as error:  # noqa: BLE001 - one bad customer must not stop the run
                 _logger.warning("Follow-up %s failed", action.id, exc_info=True)
-                action.write(
+                action_sudo.write(
                     {
                         "state": "failed",
                         "error": self.env._("Unexpected error: %(error)s", error=error),

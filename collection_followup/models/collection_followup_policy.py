@@ -45,16 +45,15 @@ class CollectionFollowupPolicy(models.Model):
         return self.env.user.company_ids
 
     @api.model
-    def _cron_run_followup(self, batch_size=500):
-        """Daily follow-up run, for every company, in batches reported to the scheduler.
-        Promises are checked first, so that a broken one resumes the follow-up tonight."""
-        self.env["collection.promise"]._cron_check_promises()
-        self.env["res.partner"]._collection_run_followup(self._run_companies(), limit=batch_size)
+    def _cron_run_followup(self, batch_size=None):
+        """Entry point of the scheduled action *Collection: daily follow-up run* (see
+        collection.followup.engine._cron_run_followup)."""
+        return self.env["collection.followup.engine"]._cron_run_followup(batch_size=batch_size)
 
     @api.model
     def _run_followup_summary(self):
         """Run the follow-up once for every company and return what it did (used by `make run`)."""
-        actions = self.env["res.partner"]._collection_run_followup(self._run_companies())
+        actions = self.env["collection.followup.engine"]._run_followup(self._run_companies())
         done = actions.filtered(lambda a: a.state == "done")
         return {
             "customers": len(actions.partner_id),

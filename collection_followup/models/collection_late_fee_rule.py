@@ -6,7 +6,15 @@ from typing import NamedTuple
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
-from ..const import INDEX_REGIMES, PLAN_ACTIVE_STATES, REGIMES
+from ..const import (
+    ELIGIBILITY_CHARGE,
+    HELD_BLOCKED,
+    HELD_DISPUTED,
+    HELD_IN_PLAN,
+    INDEX_REGIMES,
+    PLAN_ACTIVE_STATES,
+    REGIMES,
+)
 from ..tools import late_fee_logic as logic
 from .collection_discount_rule import format_percent
 from .collection_late_fee_ledger import ConcurrentChargeError
@@ -741,21 +749,20 @@ class CollectionLateFeeRule(models.Model):
             return _("not a posted customer invoice")
         if invoice.collection_late_fee_origin_id:
             return _("a fee document bears no fee")
-        if invoice.payment_state == "blocked":
+        reason = (
+            self.env["collection.eligibility"]
+            ._collection_reasons(ELIGIBILITY_CHARGE, invoice)
+            .get(invoice.id)
+        )
+        if reason == HELD_BLOCKED:
             return _("payment blocked")
         if partner.collection_excluded:
             return _("customer excluded from follow-up")
-        disputes = (
-            self.env["collection.dispute"]
-            .sudo()
-            .search_count([("move_id", "=", invoice.id), ("state", "=", "open")])
-        )
-        if disputes:
-            return _("disputed")
-        if invoice.collection_payment_plan_ids.sudo().filtered(
-            lambda plan: plan.state in ("accepted", "running") and plan.pause_fees
-        ):
-            return _("in a payment plan on schedule")
+        if reason:
+            return {
+                HELD_DISPUTED: _("disputed"),
+                HELD_IN_PLAN: _("in a payment plan on schedule"),
+            }.get(reason, reason)
         milestone = invoice.collection_billing_milestone_id.sudo()
         if milestone.is_deposit and not milestone.plan_id.milestone_ids.filtered(
             lambda m: not m.is_deposit and m.state in ("ready", "invoiced", "paid")

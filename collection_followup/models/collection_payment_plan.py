@@ -315,17 +315,32 @@ class CollectionPaymentPlan(models.Model):
         """Daily: start accepted plans, complete paid ones, break those with a missed
         instalment (the customer is told and follow-up resumes), remind of the next one."""
         today = fields.Date.context_today(self)
-        plans = self.search([("state", "in", PLAN_ACTIVE_STATES)])
-        for plan in plans:
-            statuses = plan._statuses(today)
-            if all(status.state == "paid" for _inst, status in statuses):
-                plan.state = "completed"
-                plan.message_post(body=self.env._("Payment plan completed: every instalment paid."))
-            elif any(status.state == "missed" for _inst, status in statuses):
-                plan._break()
-            elif plan.state == "accepted" and statuses[0][0].date <= today:
-                plan.state = "running"
-        plans.filtered(lambda p: p.state in PLAN_ACTIVE_STATES)._send_installment_reminders(today)
+        Engine = self.env["collection.followup.engine"]
+        for plan in self.search([("state", "in", PLAN_ACTIVE_STATES)]):
+            # Each plan on its own: one that raises is noted on it and the others go on.
+            Engine._isolated(
+                plan, self.env._("Payment plan not checked"), plan._check_progress, today
+            )
+            if plan.state in PLAN_ACTIVE_STATES:
+                Engine._isolated(
+                    plan,
+                    self.env._("Instalment reminders not sent"),
+                    plan._send_installment_reminders,
+                    today,
+                )
+
+    def _check_progress(self, today):
+        """Complete the plan once paid, break it on a missed instalment, start it on the day
+        of its first instalment."""
+        self.ensure_one()
+        statuses = self._statuses(today)
+        if all(status.state == "paid" for _inst, status in statuses):
+            self.state = "completed"
+            self.message_post(body=self.env._("Payment plan completed: every instalment paid."))
+        elif any(status.state == "missed" for _inst, status in statuses):
+            self._break()
+        elif self.state == "accepted" and statuses[0][0].date <= today:
+            self.state = "running"
 
     def _break(self):
         self.ensure_one()

@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..const import ELIGIBILITY_PAY
 from .collection_discount_rule import format_percent
 
 
@@ -143,6 +144,8 @@ class CollectionPromise(models.Model):
         return promises
 
     def _overdue_invoices(self):
+        """The customer's overdue invoices it may pay (collection.eligibility: not disputed),
+        what a promise without invoices covers."""
         self.ensure_one()
         return self.env["account.move"].search(
             [
@@ -152,6 +155,7 @@ class CollectionPromise(models.Model):
                 ("state", "=", "posted"),
                 ("payment_state", "in", ("not_paid", "partial")),
                 ("invoice_date_due", "<", fields.Date.context_today(self)),
+                *self.env["collection.eligibility"]._collection_domain(ELIGIBILITY_PAY),
             ]
         )
 
@@ -200,7 +204,9 @@ class CollectionPromise(models.Model):
         by the portal after it checked who the visitor is."""
         partner = partner.commercial_partner_id.with_company(company)
         currency = company.currency_id
-        decision = partner._collection_decisions(company, partner.ids).get(partner.id)
+        decision = (
+            self.env["collection.followup.engine"]._decisions(company, partner.ids).get(partner.id)
+        )
         overdue = decision.situation.overdue if decision else 0.0
         owed = decision.situation.total_due if decision else 0.0
         if currency.compare_amounts(overdue, 0.0) <= 0:

@@ -104,9 +104,9 @@ class CollectionRetry(models.AbstractModel):
                 to_retry.append((partner_id, level, channel))
         if to_retry:
             decisions = (
-                self.env["res.partner"]
+                self.env["collection.followup.engine"]
                 .with_company(company)
-                ._collection_decisions(
+                ._decisions(
                     company, list({partner_id for partner_id, _level, _channel in to_retry})
                 )
             )

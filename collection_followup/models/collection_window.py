@@ -62,9 +62,9 @@ class CollectionWindow(models.AbstractModel):
         if not actions:
             return actions
         decisions = (
-            self.env["res.partner"]
+            self.env["collection.followup.engine"]
             .with_company(company)
-            ._collection_decisions(company, actions.partner_id.ids)
+            ._decisions(company, actions.partner_id.ids)
         )
         return actions.with_company(company)._execute(decisions)
 

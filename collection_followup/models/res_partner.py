@@ -1,128 +1,9 @@
-import logging
-from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import timedelta
-
-from odoo import api, fields, models, tools
+from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 
 from odoo.addons.phone_validation.tools.phone_validation import phone_format
 
 from ..const import AGENCY_OPEN_STATES
-from ..tools.followup_logic import Item, build_situation, decide, item_level
-from ..tools.qr import qr_png_data_uri
-from .collection_discount_rule import format_percent
-
-_logger = logging.getLogger(__name__)
-
-
-@dataclass
-class FollowupDecision:
-    """What the follow-up run does for one customer of one company, and why."""
-
-    partner: models.Model
-    company: models.Model
-    policy: models.Model
-    situation: object  # followup_logic.Situation
-    action: str  # "send", "reset" or "wait" (see followup_logic.decide)
-    level: models.Model  # the level to send, or the level the customer is at
-    next_date: object  # datetime.date or None
-    lines: models.Model  # account.move.line listed in the reminder
-    at_agency: bool = False  # an open collection agency case: the agency chases, we wait
-    # edges: money on its way or a reply holds the reminder (collection.arrival)
-    holds: list = field(default_factory=list)  # arrival_logic.Signal that make it wait
-    held_level: object = None  # the level that waits
-
-    def render_context(self, collections_url="", link_withheld=False):
-        """Values for the level's templates, with the items table rendered in the customer's
-        language. ``collections_url``: the link to the customer's collections page this
-        reminder carries (its QR code is inlined); ``link_withheld``: the copy kept in the
-        chatter, which says a link was sent without giving it."""
-        env = self.partner.env
-        today = fields.Date.context_today(self.partner)
-        open_amounts = {item.key: amount for item, amount in self.situation.open_items}
-        lines = self.lines.sorted(lambda line: (line.date_maturity or line.date, line.id))
-        oldest = lines[:1].move_id
-        values = {
-            "company": self.company,
-            "level": self.level,
-            "items": [
-                {
-                    "move": line.move_id,
-                    "due_date": line.date_maturity or line.date,
-                    "days_late": (today - (line.date_maturity or line.date)).days,
-                    "amount_currency": line.amount_residual_currency,
-                    "currency": line.currency_id,
-                    "amount": open_amounts[line.id],
-                }
-                for line in lines
-            ],
-            "overdue": self.situation.overdue,
-            "total_due": self.situation.total_due,
-            "currency": self.company.currency_id,
-            "pay_url": oldest and oldest.get_base_url() + oldest.get_portal_url() or "",
-            "collections_url": collections_url,
-            "collections_qr": qr_png_data_uri(collections_url) if collections_url else "",
-            "collections_link_withheld": link_withheld,
-        }
-        lang = self.partner.lang or env.lang
-        lang_env = env(context=dict(env.context, lang=lang))
-        values["overdue_formatted"] = tools.format_amount(
-            lang_env, self.situation.overdue, self.company.currency_id
-        )
-        values.update(self._discount_values(lang_env, lines.move_id, today))
-        # edges: totals in the currencies owed (the company-currency figure is the action's).
-        values.update(lang_env["collection.amounts"]._currency_values(self, today))
-        # edges: the open credit notes and unmatched payments deducted from what is owed.
-        values.update(lang_env["collection.proportion"]._credit_values(self))
-        values["items_table"] = lang_env["ir.qweb"]._render(
-            "collection_followup.followup_items_table",
-            {
-                **values,
-                "format_date": lambda value: tools.format_date(lang_env, value),
-                "format_amount": lambda amount, currency: tools.format_amount(
-                    lang_env, amount, currency
-                ),
-            },
-        )
-        return values
-
-    @staticmethod
-    def _discount_values(lang_env, moves, today):
-        """The early-payment discounts the customer still gets on the invoices of the reminder:
-        ``discount_offers`` for the email (each offer of account.move._collection_discount_offer
-        with its invoice and texts) and ``discount_text`` for the SMS, in the customer's
-        language."""
-        offers = []
-        for move in moves:
-            offer = move._collection_discount_offer(today)
-            if not offer:
-                continue
-            offer = {
-                **offer,
-                "move": move,
-                "percent_text": format_percent(lang_env, offer["percent"]),
-                "amount_text": tools.format_amount(lang_env, offer["amount"], offer["currency"]),
-                "amount_full_text": tools.format_amount(
-                    lang_env, offer["amount_full"], offer["currency"]
-                ),
-                "deadline_text": tools.format_date(lang_env, offer["deadline"]),
-            }
-            offer["text"] = lang_env._(
-                "Invoice %(invoice)s: pay %(amount)s by %(date)s instead of %(full)s "
-                "(%(percent)s %% early-payment discount).",
-                invoice=move.name,
-                amount=offer["amount_text"],
-                date=offer["deadline_text"],
-                full=offer["amount_full_text"],
-                percent=offer["percent_text"],
-            )
-            offers.append(offer)
-        return {
-            "discount_offers": offers,
-            "discount_text": " ".join(offer["text"] for offer in offers),
-        }
 
 
 class ResPartner(models.Model):
@@ -263,7 +144,11 @@ class ResPartner(models.Model):
     @api.depends_context("company")
     def _compute_collection_status(self):
         company = self.env.company
-        decisions = self._collection_decisions(company, self.commercial_partner_id.ids)
+        # A customer whose data the decision cannot handle shows no figures rather than an
+        # error; the run records the reason.
+        decisions = self.env["collection.followup.engine"]._decisions(
+            company, self.commercial_partner_id.ids, errors={}
+        )
         for partner in self:
             decision = decisions.get(partner.commercial_partner_id.id)
             situation = decision.situation if decision else None
@@ -376,7 +261,7 @@ class ResPartner(models.Model):
 
     def _collection_search_computed(self, field_name, operator, value):
         """Search on a computed follow-up figure of the current company's customers."""
-        decisions = self._collection_decisions(self.env.company)
+        decisions = self.env["collection.followup.engine"]._decisions(self.env.company)
         partners = self.browse(list(decisions)).with_company(self.env.company)
         matching = partners.filtered_domain([(field_name, operator, value)])
         return [("id", "in", matching.ids)]
@@ -440,7 +325,8 @@ class ResPartner(models.Model):
         self.ensure_one()
         company = self.env.company
         partner = self.commercial_partner_id.with_company(company)
-        decision = partner._collection_decisions(company, partner.ids).get(partner.id)
+        Engine = self.env["collection.followup.engine"]
+        decision = Engine._decisions(company, partner.ids).get(partner.id)
         if not decision or not decision.situation.overdue:
             raise UserError(
                 self.env._("%(customer)s has nothing overdue.", customer=partner.display_name)
@@ -498,7 +384,7 @@ class ResPartner(models.Model):
         return True
 
     # ------------------------------------------------------------------
-    # Decision phase: what each customer gets today, without sending anything
+    # Helpers of the follow-up engine (collection.followup.engine)
     # ------------------------------------------------------------------
 
     def _collection_recipient(self):
@@ -536,317 +422,6 @@ class ResPartner(models.Model):
             or self.user_id
             or self.env.company.collection_responsible_id
         )
-
-    @api.model
-    def _collection_flush_receivables(self):
-        """Write pending changes the raw receivable queries read."""
-        self.env["account.move.line"].flush_model(
-            [
-                "account_id",
-                "parent_state",
-                "reconciled",
-                "amount_residual",
-                "date_maturity",
-                "company_id",
-                "partner_id",
-                "move_id",
-            ]
-        )
-        self.env["account.account"].flush_model(["account_type"])
-        self.env["account.move"].flush_model(["payment_state"])
-        self.env["collection.payment.plan"].flush_model(["state", "move_ids"])
-        self.env["collection.dispute"].flush_model(["state", "move_id"])
-        self.env["collection.agency.case"].flush_model(["state", "partner_id", "company_id"])
-        self.flush_model(["commercial_partner_id"])
-
-    @api.model
-    def _collection_open_lines(self, company, partner_ids=None):
-        """Open receivable lines of the company, per commercial partner, in one query.
-
-        Returns ``{commercial_partner_id: [(line_id, due_date, amount_residual, at_agency),
-        ...]}``, amounts in company currency; ``at_agency``: the customer has an open collection
-        agency case in the company. Lines of invoices whose payment is blocked, of invoices in
-        a payment plan that is in force, and of disputed invoices are left out.
-        """
-        if partner_ids is not None and not partner_ids:
-            return {}
-        self._collection_flush_receivables()
-        partner_filter = (
-            SQL("AND partner.commercial_partner_id IN %s", tuple(partner_ids))
-            if partner_ids is not None
-            else SQL()
-        )
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT partner.commercial_partner_id, line.id,
-                       COALESCE(line.date_maturity, line.date), line.amount_residual,
-                       partner.commercial_partner_id IN (
-                        SELECT agency_case.partner_id
-                          FROM collection_agency_case agency_case
-                         WHERE agency_case.company_id = %(company)s
-                           AND agency_case.state IN %(agency_open_states)s)
-                  FROM account_move_line line
-                  JOIN account_account account ON account.id = line.account_id
-                  JOIN account_move move ON move.id = line.move_id
-                  JOIN res_partner partner ON partner.id = line.partner_id
-                 WHERE line.company_id = %(company)s
-                   AND account.account_type = 'asset_receivable'
-                   AND line.parent_state = 'posted'
-                   AND NOT line.reconciled
-                   AND line.amount_residual != 0
-                   AND move.payment_state IS DISTINCT FROM 'blocked'
-                   AND NOT EXISTS (
-                        SELECT 1
-                          FROM collection_payment_plan_move_rel plan_move
-                          JOIN collection_payment_plan plan
-                            ON plan.id = plan_move.collection_payment_plan_id
-                         WHERE plan_move.account_move_id = move.id
-                           AND plan.state IN ('accepted', 'running'))
-                   AND NOT EXISTS (
-                        SELECT 1
-                          FROM collection_dispute dispute
-                         WHERE dispute.move_id = move.id
-                           AND dispute.state = 'open')
-                   %(partner_filter)s
-                """,
-                company=company.id,
-                agency_open_states=AGENCY_OPEN_STATES,
-                partner_filter=partner_filter,
-            )
-        )
-        lines = defaultdict(list)
-        for partner_id, line_id, due_date, residual, at_agency in self.env.cr.fetchall():
-            lines[partner_id].append((line_id, due_date, residual, at_agency))
-        return lines
-
-    @api.model
-    def _collection_decisions(self, company, partner_ids=None, today=None):
-        """Decide, for every customer of ``company`` owing something, what the run does today.
-
-        The number of queries does not depend on the number of customers: one query for the
-        open lines, then batched reads of the partners' policies and follow-up state.
-        Returns ``{commercial_partner_id: FollowupDecision}``.
-        """
-        today = today or fields.Date.context_today(self)
-        lines_by_partner = self._collection_open_lines(company, partner_ids)
-        if partner_ids is None:
-            # Customers who paid everything still have a level to reset or a hold to lift.
-            partners = self.browse(list(lines_by_partner)).with_company(company)
-            partners |= self.with_company(company).search(
-                ["|", ("collection_last_level_id", "!=", False), ("collection_on_hold", "=", True)]
-            )
-        else:
-            partners = self.browse(partner_ids).with_company(company)
-        default_policy = company.sudo().collection_policy_id
-        tolerance = max(company.currency_id.rounding / 2, company.collection_tolerance)
-        settings = {
-            "step_by_step": not company.collection_skip_levels,
-            "min_gap_days": company.collection_min_days_between,
-        }
-        paused = dict(
-            self.env["collection.promise"]._read_group(
-                [
-                    ("company_id", "=", company.id),
-                    ("state", "=", "open"),
-                    ("pause_until", ">=", today),
-                ],
-                ["partner_id"],
-                ["pause_until:max"],
-            )
-        )
-        Line = self.env["account.move.line"]
-        tables = {}  # policy -> (levels in escalation order, their delays)
-        decisions = {}
-        for partner in partners:
-            policy = partner.collection_policy_id or default_policy
-            if policy not in tables:
-                levels = policy._get_levels() if policy else policy.level_ids
-                tables[policy] = (levels, levels.mapped("delay"))
-            levels, delays = tables[policy]
-            rows = lines_by_partner.get(partner.id, [])
-            situation = build_situation([Item(*row[:3]) for row in rows], today, tolerance)
-            at_agency = any(row[3] for row in rows)
-            due_dates = [item.due_date for item, _amount in situation.open_items]
-            last = partner.collection_last_level_id
-            action, index, next_date = decide(
-                delays,
-                due_dates,
-                last.delay if last else None,
-                today,
-                last_sent_date=partner.collection_last_date,
-                **settings,
-            )
-            if action == "send" and at_agency:
-                # A collection agency has the case: it chases, we wait until it comes back.
-                action, next_date = "wait", None
-                index = levels.ids.index(last.id) if last in levels else None
-            elif action == "send" and partner in paused:
-                # A promise to pay stands: nothing until its date and grace days have passed.
-                action, next_date = "wait", paused[partner] + timedelta(days=1)
-                index = levels.ids.index(last.id) if last in levels else None
-            listed_ids = [
-                item.key
-                for item, _amount in situation.open_items
-                if item.due_date < today or item_level(delays, item.due_date, today) is not None
-            ]
-            decisions[partner.id] = FollowupDecision(
-                partner=partner,
-                company=company,
-                policy=policy,
-                situation=situation,
-                action=action,
-                level=levels[index] if index is not None else levels.browse(),
-                next_date=next_date,
-                lines=Line.browse(listed_ids),
-                at_agency=at_agency,
-            )
-        # edges: reminders wait while money is on its way or the customer replied.
-        return self.env["collection.arrival"]._hold_decisions(company, decisions, today)
-
-    # ------------------------------------------------------------------
-    # Execution phase
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _collection_run_followup(self, companies, limit=None):
-        """Run the follow-up for ``companies``; return the actions recorded.
-
-        Safe to run twice: a customer is processed only after its row is locked, and its
-        decision is taken again under the lock, so a level already sent by another worker or an
-        earlier run is never sent again. Each customer runs in its own savepoint; one that fails
-        is recorded as failed and does not stop the others.
-        With ``limit``, at most that many customers are processed and the cron progress is
-        reported so that the scheduler calls again for the rest.
-        """
-        actions = self.env["collection.followup.action"]
-        done = remaining = 0
-        for company in companies:
-            # edges: queued emails and SMS whose sending window has come.
-            actions |= self.env["collection.window"].with_company(company)._send_queued(company)
-            failed_today = self._collection_failed_today(company)
-            pending = [
-                partner_id
-                for partner_id, decision in self.with_company(company)
-                ._collection_decisions(company)
-                .items()
-                if decision.action == "reset"
-                or decision.partner.collection_on_hold
-                and not decision.situation.overdue
-                or (decision.action == "send" and (partner_id, decision.level) not in failed_today)
-                or decision.holds  # edges: record why the reminder waits
-            ]
-            batch = pending[: max(limit - done, 0)] if limit else pending
-            actions |= self.with_company(company)._collection_process(company, batch)
-            # edges: failed channels of sent levels are tried again after a back-off.
-            actions |= self.env["collection.retry"].with_company(company)._retry_channels(company)
-            done += len(batch)
-            remaining += len(pending) - len(batch)
-        if limit:
-            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-        return actions
-
-    @api.model
-    def _collection_failed_today(self, company):
-        """``{(partner_id, level)}`` that failed on every channel and are not to be tried
-        again today (back-off, or stopped after too many failures: see collection.retry)."""
-        # edges: retries with a back-off.
-        return self.env["collection.retry"]._levels_resting(
-            company, fields.Date.context_today(self)
-        )
-
-    @api.model
-    def _collection_process(self, company, partner_ids):
-        actions = self.env["collection.followup.action"]
-        if not partner_ids:
-            return actions
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM res_partner WHERE id IN %s FOR UPDATE SKIP LOCKED",
-                tuple(partner_ids),
-            )
-        )
-        locked_ids = [row[0] for row in self.env.cr.fetchall()]
-        # Another worker may have committed a reminder since the decisions were taken.
-        self.browse(locked_ids).invalidate_recordset(
-            ["collection_last_level_id", "collection_last_date", "collection_on_hold"]
-        )
-        for decision in self._collection_decisions(company, locked_ids).values():
-            if decision.partner.collection_on_hold and not decision.situation.overdue:
-                decision.partner._collection_release_hold(
-                    self.env._("Credit hold lifted: nothing is overdue any more.")
-                )
-            if decision.action == "reset":
-                decision.partner.sudo().write({"collection_last_level_id": decision.level.id})
-            elif decision.action == "send":
-                actions |= self._collection_send(decision)
-            if decision.holds:  # edges: say once why the reminder waits
-                actions |= self.env["collection.arrival"]._record_holds(decision)
-        return actions
-
-    @api.model
-    def _collection_send(self, decision, channels=None):
-        """Carry out (or prepare, for approval) the level of ``decision`` on its channels.
-
-        The level counts as sent unless every channel failed; a customer excluded from
-        follow-up gets one skipped action per level, so the skip is recorded once.
-        """
-        level, partner = decision.level, decision.partner
-        Action = self.env["collection.followup.action"]
-        base = {
-            "partner_id": partner.id,
-            "company_id": decision.company.id,
-            "level_id": level.id,
-            "line_ids": [fields.Command.set(decision.lines.ids)],
-            "amount_due": decision.situation.overdue,
-        }
-        skipped = Action
-        if not channels:
-            # edges: letters and legal steps only for amounts worth them.
-            channels, skipped = self.env["collection.proportion"]._split_channels(
-                decision, self.env["collection.retry"]._substitute(decision, level._get_channels())
-            )
-        if partner.collection_excluded or not channels:
-            reason = (
-                self.env._("The customer is excluded from follow-up.")
-                if partner.collection_excluded
-                else self.env._("The level has no action.")
-            )
-            actions = Action.create(
-                {
-                    **base,
-                    "channel": channels[0] if channels else "email",
-                    "state": "skipped",
-                    "error": reason,
-                }
-            )
-        elif level.requires_approval:
-            actions = Action.create(
-                [{**base, "channel": channel, "state": "to_approve"} for channel in channels]
-            )
-        else:
-            # edges: emails and SMS outside the customer's sending window are queued.
-            now_channels, queued_until = self.env["collection.window"]._split(decision, channels)
-            actions = Action.create([{**base, "channel": channel} for channel in now_channels])
-            actions._execute({partner.id: decision})
-            if queued_until:
-                actions |= Action.create(
-                    [
-                        {**base, "channel": channel, "scheduled_at": queued_until}
-                        for channel in channels
-                        if channel not in now_channels
-                    ]
-                )
-            if all(state == "failed" for state in actions.mapped("state")):
-                return actions | skipped
-        actions |= skipped
-        last = partner.collection_last_level_id
-        values = {"collection_last_date": fields.Date.context_today(self)}
-        if not last or level.delay > last.delay:
-            values["collection_last_level_id"] = level.id
-        # Follow-up state of the customer: the engine's bookkeeping, whoever triggered it.
-        partner.sudo().write(values)
-        return actions
 
     def _collection_release_hold(self, reason):
         self.ensure_one()

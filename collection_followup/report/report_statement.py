@@ -42,7 +42,11 @@ class ReportStatement(models.AbstractModel):
         sections = []
         for company in self._companies(partner):
             customer = partner.with_company(company)
-            decision = customer._collection_decisions(company, customer.ids).get(customer.id)
+            decision = (
+                self.env["collection.followup.engine"]
+                ._decisions(company, customer.ids)
+                .get(customer.id)
+            )
             lines = self.env["account.move.line"].browse(
                 [item.key for item, _amount in decision.situation.open_items]
             )

@@ -16,6 +16,7 @@ from . import test_discount
 from . import test_factoring
 from . import test_agency
 from . import test_demand_letter
+from . import test_followup_runs
 from . import test_followup_recipients
 from . import test_followup_arrivals
 from . import test_followup_proportion

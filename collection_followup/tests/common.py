@@ -87,7 +87,9 @@ class CollectionFollowupCommon(AccountTestInvoicingCommon, MailCommon):
     def _run(self, day, companies=None):
         """Run the follow-up on ``day`` and return the actions and the mails it created."""
         with freeze_time(day), self.mock_mail_gateway():
-            actions = self.env["res.partner"]._collection_run_followup(companies or self.company)
+            actions = self.env["collection.followup.engine"]._run_followup(
+                companies or self.company
+            )
             mails = self._new_mails
         return actions, mails
 

@@ -254,7 +254,7 @@ class TestAgencyHandover(AgencyCommon):
             self.assertFalse(actions, f"paused on {day}")
             self.assertFalse(self._mails_to(mails, self.customer))
         with freeze_time("2026-01-12"):
-            decision = self.env["res.partner"]._collection_decisions(
+            decision = self.env["collection.followup.engine"]._decisions(
                 self.company, self.customer.ids
             )[self.customer.id]
             self.customer.invalidate_recordset()

@@ -1,8 +1,11 @@
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import CollectionFollowupCommon
 
@@ -142,6 +145,38 @@ class TestBillingPlan(CollectionFollowupCommon):
             self.env["collection.billing.plan"]._cron_invoice_dated_milestones()
         self.assertEqual(milestones[1].state, "invoiced")
         self.assertEqual(milestones[1].invoice_id.amount_total, 617.28)
+
+    def test_one_failing_milestone_does_not_stop_the_others(self):
+        failing = self._plan(shares=(50, 50))
+        other = self._plan(shares=(50, 50), partner_id=self.other_customer.id)
+        for plan in failing | other:
+            milestones = self._milestones(plan)
+            milestones.write({"trigger": "date"})
+            milestones[0].planned_date = "2026-05-01"
+            milestones[1].planned_date = "2026-07-01"
+            plan.action_confirm()
+        Milestone = type(self.env["collection.billing.milestone"])
+        original = Milestone._invoice_when_due
+
+        def invoice_when_due(milestone):
+            if milestone.plan_id == failing:
+                raise ZeroDivisionError("division by zero")
+            return original(milestone)
+
+        with (
+            patch.object(Milestone, "_invoice_when_due", invoice_when_due),
+            freeze_time("2026-06-02"),
+            mute_logger("odoo.addons.collection_followup.models.collection_followup_engine"),
+        ):
+            self.env["collection.billing.plan"]._cron_invoice_dated_milestones()
+        self.assertEqual(self._milestones(other)[0].state, "invoiced")
+        self.assertEqual(self._milestones(failing)[0].state, "planned")
+        self.assertTrue(
+            any(
+                "Milestone Deposit not invoiced: division by zero" in str(message.body)
+                for message in failing.message_ids
+            )
+        )
 
     def test_customer_is_told_of_the_coming_stage(self):
         plan = self._plan(shares=(50, 50), reminder_days=7)

@@ -554,15 +554,15 @@ class TestFactoring(CollectionFollowupCommon):
     def test_factored_invoices_leave_our_follow_up(self):
         late = self._create_invoice(self.northwind, 700.0, "2026-02-01", "2026-03-01")
         not_sold = self._create_invoice(self.emile, 300.0, "2026-02-01", "2026-03-01")
-        Partner = self.env["res.partner"]
+        Engine = self.env["collection.followup.engine"]
         self.assertIn(
             late.line_ids.filtered("date_maturity").id,
-            [row[0] for row in Partner._collection_open_lines(self.company)[self.northwind.id]],
+            [row[0] for row in Engine._open_lines(self.company)[self.northwind.id]],
         )
         batch = self._batch(invoices=late | self.inv1)
         batch.action_export()
         batch.action_post()
-        open_lines = Partner._collection_open_lines(self.company)
+        open_lines = Engine._open_lines(self.company)
         self.assertNotIn(self.northwind.id, open_lines, "nothing of Northwind is ours to chase")
         self.assertNotIn(self.factor_partner.id, open_lines, "the factor is not a customer")
         actions, mails = self._run("2026-04-20")
@@ -653,7 +653,7 @@ class TestFactoring(CollectionFollowupCommon):
             transfer_line | recourse.line_ids[0],
         )
         # Back in our follow-up.
-        open_lines = self.env["res.partner"]._collection_open_lines(self.company)
+        open_lines = self.env["collection.followup.engine"]._open_lines(self.company)
         self.assertEqual(
             [row[0] for row in open_lines[self.northwind.id]],
             self.inv1.line_ids.filtered("date_maturity").ids,

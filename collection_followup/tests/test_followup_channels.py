@@ -340,11 +340,19 @@ class TestFollowupChannels(CollectionFollowupCommon):
 class TestFollowupDesk(CollectionFollowupCommon):
     """The collector's desk: preview, send now, and the cost of deciding."""
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.collector = new_test_user(
+            cls.env, "desk_collector", groups="collection_followup.group_collection_user"
+        )
+
     def test_preview_shows_the_next_run_and_sends_nothing(self):
         self._create_invoice(self.customer, 700.0, "2026-01-01", due_date="2026-01-01")
         self._create_invoice(self.other_customer, 50.0, "2026-02-01", due_date="2026-03-01")
         with freeze_time("2026-01-12"), self.mock_mail_gateway():
-            preview = Form(self.env["collection.followup.preview"]).save()
+            action = self.env["collection.followup.run"].with_user(self.collector).action_preview()
+            preview = self.env["collection.followup.run"].browse(action["res_id"])
             mails = self._new_mails
         self.assertFalse(mails)
         self.assertFalse(
@@ -432,7 +440,7 @@ class TestFollowupDesk(CollectionFollowupCommon):
             self.env.invalidate_all()
             with freeze_time("2026-01-20"):
                 before = self.cr.sql_log_count
-                decisions = self.env["res.partner"]._collection_decisions(self.company)
+                decisions = self.env["collection.followup.engine"]._decisions(self.company)
                 return self.cr.sql_log_count - before, len(decisions)
 
         customers(10, "small")

@@ -46,9 +46,9 @@ class TestReminderRecipients(CollectionFollowupCommon):
         root = self.env.ref("base.user_root")
         with freeze_time(day), self.mock_mail_gateway():
             actions = (
-                self.env["res.partner"]
+                self.env["collection.followup.engine"]
                 .with_user(root)
-                ._collection_run_followup(self.company | self.branch)
+                ._run_followup(self.company | self.branch)
             )
             mails = self._new_mails
         sms = self.env["sms.sms"].search([("mail_message_id", "in", actions.mail_message_id.ids)])

@@ -169,7 +169,7 @@ class TestFollowupRun(CollectionFollowupCommon):
     def test_the_email_goes_out_through_the_mail_gateway(self):
         invoice = self._create_invoice(self.customer, 420.0, "2026-01-01", due_date="2026-01-01")
         with freeze_time("2026-01-05"), self.mock_mail_gateway():
-            self.env["res.partner"]._collection_run_followup(self.company)
+            self.env["collection.followup.engine"]._run_followup(self.company)
             self.env["mail.mail"].sudo().process_email_queue()
             self.assertSentEmail(
                 '"Acme Collections" <ar@acme.example>',

@@ -36,7 +36,7 @@ class TestCollectionsPortalBounds(CollectionsPortalCommon, MockEmail):
         return (self._error(response) or "").replace("\xa0", " ")
 
     def _decision(self):
-        return self.env["res.partner"]._collection_decisions(self.company, self.customer.ids)[
+        return self.env["collection.followup.engine"]._decisions(self.company, self.customer.ids)[
             self.customer.id
         ]
 
@@ -139,7 +139,7 @@ class TestCollectionsPortalBounds(CollectionsPortalCommon, MockEmail):
             str(caught.exception), "A promise to pay is for a date at most 60 days ahead."
         )
         self.assertFalse(self.env["collection.promise"].search([]))
-        decisions = self.env["res.partner"]._collection_decisions(self.company)
+        decisions = self.env["collection.followup.engine"]._decisions(self.company)
         self.assertEqual(decisions[self.customer.id].action, "send")
 
     # ------------------------------------------------------------------

@@ -68,7 +68,7 @@ class TestCollectionsLink(CollectionsPortalCommon, MockEmail):
 
     def test_reminder_email_carries_the_link_and_qr_inline_the_chatter_copy_neither(self):
         with self.mock_mail_gateway():
-            actions = self.env["res.partner"]._collection_run_followup(self.company)
+            actions = self.env["collection.followup.engine"]._run_followup(self.company)
         email = actions.filtered(lambda a: a.partner_id == self.customer and a.channel == "email")
         self.assertEqual(email.state, "done", email.error)
         mail = self._new_mails.filtered(lambda m: self.customer in m.recipient_ids)
@@ -222,7 +222,7 @@ class TestCollectionsLink(CollectionsPortalCommon, MockEmail):
 
     def test_printed_letter_carries_a_new_link_the_archived_copy_none(self):
         self.company.collection_policy_id.level_ids.write({"send_letter": True})
-        actions = self.env["res.partner"]._collection_run_followup(self.company)
+        actions = self.env["collection.followup.engine"]._run_followup(self.company)
         letter = actions.filtered(lambda a: a.partner_id == self.customer and a.channel == "letter")
         self.assertEqual(letter.state, "done", letter.error)
         archived = letter.attachment_id.raw.decode(errors="replace")

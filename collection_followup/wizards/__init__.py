@@ -1,5 +1,3 @@
-from . import collection_followup_preview
-from . import collection_followup_preview_line
 from . import collection_followup_send
 from . import account_payment_register
 from . import collection_agency_handover

@@ -60,7 +60,9 @@ class CollectionAgencyHandover(models.TransientModel):
             return self.env["account.move.line"]
         company = self.company_id
         partner = self.partner_id.commercial_partner_id.with_company(company)
-        decision = partner._collection_decisions(company, partner.ids).get(partner.id)
+        decision = (
+            self.env["collection.followup.engine"]._decisions(company, partner.ids).get(partner.id)
+        )
         today = fields.Date.context_today(self)
         if not decision:
             return self.env["account.move.line"]

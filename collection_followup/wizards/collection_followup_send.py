@@ -73,10 +73,8 @@ class CollectionFollowupSend(models.TransientModel):
             raise UserError(
                 self.env._("The level “%(level)s” has no SMS template.", level=self.level_id.name)
             )
-        Partner = self.env["res.partner"].with_company(self.company_id)
-        decision = Partner._collection_decisions(self.company_id, self.partner_id.ids).get(
-            self.partner_id.id
-        )
+        Engine = self.env["collection.followup.engine"].with_company(self.company_id)
+        decision = Engine._decisions(self.company_id, self.partner_id.ids).get(self.partner_id.id)
         if not decision or not decision.lines:
             raise UserError(
                 self.env._(
@@ -93,7 +91,7 @@ class CollectionFollowupSend(models.TransientModel):
                 )
             )
         decision.level = self.level_id
-        actions = Partner._collection_send(decision, channels=channels)
+        actions = Engine._send_now(decision, channels)
         result = self.partner_id.action_view_collection_actions()
         result["domain"] = [("id", "in", actions.ids)]
         return result

@@ -1,0 +1,29 @@
+from odoo import api, models
+from odoo.tools import SQL
+
+from ..const import HELD_DISPUTED
+
+
+class CollectionEligibility(models.AbstractModel):
+    _inherit = "collection.eligibility"
+
+    @api.model
+    def _collection_pauses(self, purpose):
+        """EXTENDS collection_followup: an invoice the customer disputes is neither chased,
+        charged, sold, handed over nor paid with the others until the dispute is settled."""
+        return super()._collection_pauses(purpose) + [
+            (
+                HELD_DISPUTED,
+                SQL(
+                    """EXISTS (SELECT 1
+                                 FROM collection_dispute dispute
+                                WHERE dispute.move_id = move.id
+                                  AND dispute.state = 'open')"""
+                ),
+            )
+        ]
+
+    @api.model
+    def _collection_flush(self):
+        super()._collection_flush()
+        self.env["collection.dispute"].flush_model(["state", "move_id"])

@@ -1,0 +1,784 @@
+import logging
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+
+from psycopg2 import errors as pgerrors
+
+from odoo import api, fields, models, tools
+from odoo.tools import SQL, mute_logger
+
+from ..const import AGENCY_OPEN_STATES, CHANNELS, ELIGIBILITY_CHASE
+from ..tools.followup_decision import (
+    DEFERRED,
+    FAILED,
+    MAX_ATTEMPTS,
+    PLANNED,
+    SKIPPED,
+    Budget,
+    hold_back,
+    listed_keys,
+    send_outcome,
+)
+from ..tools.followup_logic import Item, build_situation, decide
+from ..tools.qr import qr_png_data_uri
+from .collection_discount_rule import format_percent
+
+_logger = logging.getLogger(__name__)
+
+# Another transaction holds or changed the customer's row: tried again later, not failed.
+CONCURRENCY_ERRORS = (pgerrors.LockNotAvailable, pgerrors.SerializationFailure)
+
+DEFAULT_TIME_BUDGET = 45.0  # seconds per cron call, well under limit_time_real_cron (120 s)
+
+
+@dataclass
+class FollowupDecision:
+    """What the follow-up run does for one customer of one company, and why."""
+
+    partner: models.Model
+    company: models.Model
+    policy: models.Model
+    situation: object  # followup_logic.Situation
+    action: str  # "send", "reset" or "wait" (see followup_logic.decide)
+    level: models.Model  # the level to send, or the level the customer is at
+    next_date: object  # datetime.date or None
+    lines: models.Model  # account.move.line listed in the reminder
+    at_agency: bool = False  # an open collection agency case: the agency chases, we wait
+    # edges: money on its way, a reply or proportion holds the reminder (collection.arrival)
+    holds: list = field(default_factory=list)  # arrival_logic.Signal that make it wait
+    held_level: object = None  # the level that waits
+
+    def render_context(self, collections_url="", link_withheld=False):
+        """Values for the level's templates, with the items table rendered in the customer's
+        language. ``collections_url``: the link to the customer's collections page this
+        reminder carries (its QR code is inlined); ``link_withheld``: the copy kept in the
+        chatter, which says a link was sent without giving it."""
+        env = self.partner.env
+        today = fields.Date.context_today(self.partner)
+        open_amounts = {item.key: amount for item, amount in self.situation.open_items}
+        lines = self.lines.sorted(lambda line: (line.date_maturity or line.date, line.id))
+        oldest = lines[:1].move_id
+        values = {
+            "company": self.company,
+            "level": self.level,
+            "items": [
+                {
+                    "move": line.move_id,
+                    "due_date": line.date_maturity or line.date,
+                    "days_late": (today - (line.date_maturity or line.date)).days,
+                    "amount_currency": line.amount_residual_currency,
+                    "currency": line.currency_id,
+                    "amount": open_amounts[line.id],
+                }
+                for line in lines
+            ],
+            "overdue": self.situation.overdue,
+            "total_due": self.situation.total_due,
+            "currency": self.company.currency_id,
+            "pay_url": oldest and oldest.get_base_url() + oldest.get_portal_url() or "",
+            "collections_url": collections_url,
+            "collections_qr": qr_png_data_uri(collections_url) if collections_url else "",
+            "collections_link_withheld": link_withheld,
+        }
+        lang = self.partner.lang or env.lang
+        lang_env = env(context=dict(env.context, lang=lang))
+        values["overdue_formatted"] = tools.format_amount(
+            lang_env, self.situation.overdue, self.company.currency_id
+        )
+        values.update(self._discount_values(lang_env, lines.move_id, today))
+        # edges: totals in the currencies owed (the company-currency figure is the action's).
+        values.update(lang_env["collection.amounts"]._currency_values(self, today))
+        # edges: the open credit notes and unmatched payments deducted from what is owed.
+        values.update(lang_env["collection.proportion"]._credit_values(self))
+        values["items_table"] = lang_env["ir.qweb"]._render(
+            "collection_followup.followup_items_table",
+            {
+                **values,
+                "format_date": lambda value: tools.format_date(lang_env, value),
+                "format_amount": lambda amount, currency: tools.format_amount(
+                    lang_env, amount, currency
+                ),
+            },
+        )
+        return values
+
+    @staticmethod
+    def _discount_values(lang_env, moves, today):
+        """The early-payment discounts the customer still gets on the invoices of the reminder:
+        ``discount_offers`` for the email (each offer of account.move._collection_discount_offer
+        with its invoice and texts) and ``discount_text`` for the SMS, in the customer's
+        language."""
+        offers = []
+        for move in moves:
+            offer = move._collection_discount_offer(today)
+            if not offer:
+                continue
+            offer = {
+                **offer,
+                "move": move,
+                "percent_text": format_percent(lang_env, offer["percent"]),
+                "amount_text": tools.format_amount(lang_env, offer["amount"], offer["currency"]),
+                "amount_full_text": tools.format_amount(
+                    lang_env, offer["amount_full"], offer["currency"]
+                ),
+                "deadline_text": tools.format_date(lang_env, offer["deadline"]),
+            }
+            offer["text"] = lang_env._(
+                "Invoice %(invoice)s: pay %(amount)s by %(date)s instead of %(full)s "
+                "(%(percent)s %% early-payment discount).",
+                invoice=move.name,
+                amount=offer["amount_text"],
+                date=offer["deadline_text"],
+                full=offer["amount_full_text"],
+                percent=offer["percent_text"],
+            )
+            offers.append(offer)
+        return {
+            "discount_offers": offers,
+            "discount_text": " ".join(offer["text"] for offer in offers),
+        }
+
+
+class CollectionFollowupEngine(models.AbstractModel):
+    """The follow-up run: decide what each customer gets today, then do it, customer by
+    customer, recording everything on a collection.followup.run."""
+
+    _name = "collection.followup.engine"
+    _description = "Collection Follow-up Engine"
+
+    # ------------------------------------------------------------------
+    # Decision phase: what each customer gets today, without sending anything
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _flush_receivables(self):
+        """Write pending changes the raw receivable queries read."""
+        self.env["account.move.line"].flush_model(
+            [
+                "account_id",
+                "parent_state",
+                "reconciled",
+                "amount_residual",
+                "date_maturity",
+                "company_id",
+                "partner_id",
+                "move_id",
+            ]
+        )
+        self.env["account.account"].flush_model(["account_type"])
+        self.env["collection.eligibility"]._collection_flush()
+        self.env["collection.agency.case"].flush_model(["state", "partner_id", "company_id"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+
+    @api.model
+    def _open_lines(self, company, partner_ids=None):
+        """Open receivable lines of the company, per commercial partner, in one query.
+
+        Returns ``{commercial_partner_id: [(line_id, due_date, amount_residual, at_agency),
+        ...]}``, amounts in company currency; ``at_agency``: the customer has an open collection
+        agency case in the company. Lines of invoices that may not be chased (see
+        collection.eligibility: payment blocked, disputed, in a payment plan in force...) are
+        left out, in the same query.
+        """
+        if partner_ids is not None and not partner_ids:
+            return {}
+        self._flush_receivables()
+        partner_filter = (
+            SQL("AND partner.commercial_partner_id IN %s", tuple(partner_ids))
+            if partner_ids is not None
+            else SQL()
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner.commercial_partner_id, line.id,
+                       COALESCE(line.date_maturity, line.date), line.amount_residual,
+                       partner.commercial_partner_id IN (
+                        SELECT agency_case.partner_id
+                          FROM collection_agency_case agency_case
+                         WHERE agency_case.company_id = %(company)s
+                           AND agency_case.state IN %(agency_open_states)s)
+                  FROM account_move_line line
+                  JOIN account_account account ON account.id = line.account_id
+                  JOIN account_move move ON move.id = line.move_id
+                  JOIN res_partner partner ON partner.id = line.partner_id
+                 WHERE line.company_id = %(company)s
+                   AND account.account_type = 'asset_receivable'
+                   AND line.parent_state = 'posted'
+                   AND NOT line.reconciled
+                   AND line.amount_residual != 0
+                   AND %(eligible)s
+                   %(partner_filter)s
+                """,
+                company=company.id,
+                eligible=self.env["collection.eligibility"]._collection_eligible_sql(
+                    ELIGIBILITY_CHASE
+                ),
+                agency_open_states=AGENCY_OPEN_STATES,
+                partner_filter=partner_filter,
+            )
+        )
+        lines = defaultdict(list)
+        for partner_id, line_id, due_date, residual, at_agency in self.env.cr.fetchall():
+            lines[partner_id].append((line_id, due_date, residual, at_agency))
+        return lines
+
+    @api.model
+    def _decisions(self, company, partner_ids=None, today=None, errors=None):
+        """Decide, for every customer of ``company`` owing something, what the run does today.
+
+        The number of queries does not depend on the number of customers: one query for the
+        open lines, then batched reads of the partners' policies and follow-up state.
+        Returns ``{commercial_partner_id: FollowupDecision}``. With ``errors`` (a dict), a
+        customer whose decision raises is left out and its error put there under its id;
+        without, the error is raised.
+        """
+        today = today or fields.Date.context_today(self)
+        Partner = self.env["res.partner"]
+        lines_by_partner = self._open_lines(company, partner_ids)
+        if partner_ids is None:
+            # Customers who paid everything still have a level to reset or a hold to lift.
+            partners = Partner.browse(list(lines_by_partner)).with_company(company)
+            partners |= Partner.with_company(company).search(
+                ["|", ("collection_last_level_id", "!=", False), ("collection_on_hold", "=", True)]
+            )
+        else:
+            partners = Partner.browse(partner_ids).with_company(company)
+        default_policy = company.sudo().collection_policy_id
+        tolerance = max(company.currency_id.rounding / 2, company.collection_tolerance)
+        settings = {
+            "step_by_step": not company.collection_skip_levels,
+            "min_gap_days": company.collection_min_days_between,
+        }
+        paused = dict(
+            self.env["collection.promise"]._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("state", "=", "open"),
+                    ("pause_until", ">=", today),
+                ],
+                ["partner_id"],
+                ["pause_until:max"],
+            )
+        )
+        Line = self.env["account.move.line"]
+        tables = {}  # policy -> (levels in escalation order, their delays)
+        decisions = {}
+        for partner in partners:
+            try:
+                decisions[partner.id] = self._decide(
+                    partner,
+                    company,
+                    partner.collection_policy_id or default_policy,
+                    lines_by_partner.get(partner.id, []),
+                    paused.get(partner),
+                    today,
+                    tolerance,
+                    settings,
+                    tables,
+                    Line,
+                )
+            except Exception as error:
+                if errors is None:
+                    raise
+                errors[partner.id] = self._error_text(error)
+        # edges: reminders wait while money is on its way, the customer replied, or the amount
+        # or the day is out of proportion.
+        return self.env["collection.arrival"]._hold_decisions(company, decisions, today)
+
+    @api.model
+    def _decide(self, partner, company, policy, rows, paused_until, today, tolerance, settings,
+                tables, Line):  # fmt: skip
+        """One customer's decision, from the rows of :meth:`_open_lines` (no query)."""
+        if policy not in tables:
+            levels = policy._get_levels() if policy else policy.level_ids
+            tables[policy] = (levels, levels.mapped("delay"))
+        levels, delays = tables[policy]
+        situation = build_situation([Item(*row[:3]) for row in rows], today, tolerance)
+        at_agency = any(row[3] for row in rows)
+        due_dates = [item.due_date for item, _amount in situation.open_items]
+        last = partner.collection_last_level_id
+        action, index, next_date = decide(
+            delays,
+            due_dates,
+            last.delay if last else None,
+            today,
+            last_sent_date=partner.collection_last_date,
+            **settings,
+        )
+        action, next_date, held = hold_back(action, next_date, at_agency, paused_until)
+        if held:
+            index = levels.ids.index(last.id) if last in levels else None
+        return FollowupDecision(
+            partner=partner,
+            company=company,
+            policy=policy,
+            situation=situation,
+            action=action,
+            level=levels[index] if index is not None else levels.browse(),
+            next_date=next_date,
+            lines=Line.browse(listed_keys(situation.open_items, delays, today)),
+            at_agency=at_agency,
+        )
+
+    @api.model
+    def _failed_today(self, company):
+        """``{(partner_id, level)}`` that failed on every channel and are not to be tried
+        again today (back-off, or stopped after too many failures: see collection.retry)."""
+        # edges: retries with a back-off.
+        return self.env["collection.retry"]._levels_resting(
+            company, fields.Date.context_today(self)
+        )
+
+    @api.model
+    def _pending(self, company, run):
+        """The customers the run has to process now: ``({partner_id: level}, {partner_id:
+        error})``; a customer the run already finished with is not taken again."""
+        failed_today = self._failed_today(company)
+        errors = {}
+        decisions = self.with_company(company)._decisions(company, errors=errors)
+        done = {line.partner_id.id for line in run.line_ids if not line._to_retry()}
+        pending = {
+            partner_id: decision.level
+            for partner_id, decision in decisions.items()
+            if partner_id not in done
+            and (
+                decision.action == "reset"
+                or decision.partner.collection_on_hold
+                and not decision.situation.overdue
+                or (decision.action == "send" and (partner_id, decision.level) not in failed_today)
+                or decision.holds  # edges: record why the reminder waits
+            )
+        }
+        return pending, {pid: error for pid, error in errors.items() if pid not in done}
+
+    # ------------------------------------------------------------------
+    # Runs
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_run_followup(self, batch_size=None):
+        """One call of the scheduled run, for every company: takes customers until the time
+        budget (system parameter ``collection_followup.run_time_budget``, seconds) is spent,
+        at most ``batch_size`` of them, and reports the rest to the scheduler, which commits
+        and calls again. Promises are checked first, so that a broken one resumes the
+        follow-up tonight."""
+        self.env["collection.promise"]._cron_check_promises()
+        seconds = float(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("collection_followup.run_time_budget", DEFAULT_TIME_BUDGET)
+        )
+        budget = Budget(seconds=seconds, limit=batch_size)
+        companies = self.env["collection.followup.policy"]._run_companies()
+        return self._run_followup(companies, trigger="scheduled", budget=budget)
+
+    @api.model
+    def _run_followup(self, companies, trigger="run_now", budget=None):
+        """Run the follow-up for ``companies``, one run record per company; return the actions.
+
+        Safe to run twice: a customer is processed only after its row is locked (without
+        waiting), and its decision is taken again under the lock, so a level already sent by
+        another worker or an earlier run is never sent again. Each company runs in its own
+        try and each customer in its own savepoint: whatever one raises is rolled back for it
+        alone and recorded on the run (and, when the run had decided the level to send, on a
+        failed action at that level), and the others go on. A scheduled run stops taking
+        customers when ``budget`` is spent and reports the rest to the scheduler; the next call
+        continues the same run record.
+        """
+        budget = budget or Budget()
+        actions = self.env["collection.followup.action"]
+        done = remaining = 0
+        for company in companies:
+            taken = budget.taken
+            try:
+                with self.env.cr.savepoint():
+                    company_actions, left = self.with_company(company)._run_company(
+                        company, trigger, budget
+                    )
+            except Exception as error:  # noqa: BLE001 - one company must not stop the others
+                _logger.exception("Follow-up run of company %s failed", company.id)
+                self._record_company_error(company, trigger, error)
+                continue
+            actions |= company_actions
+            done += budget.taken - taken
+            remaining += left
+        if trigger == "scheduled":
+            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        return actions
+
+    @api.model
+    def _current_run(self, company, trigger):
+        """The scheduled run of tonight still under way for ``company`` (an empty recordset
+        otherwise); one left running by an earlier day is closed."""
+        if trigger != "scheduled":
+            return self.env["collection.followup.run"]
+        # The run records are the engine's bookkeeping (users only read them).
+        runs = (
+            self.env["collection.followup.run"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("trigger", "=", "scheduled"),
+                    ("state", "=", "running"),
+                ]
+            )
+        )
+        today = fields.Date.context_today(self)
+        stale = runs.filtered(lambda run: run.date != today)
+        stale.write({"state": "done", "finished_at": fields.Datetime.now()})
+        return (runs - stale)[:1]
+
+    @api.model
+    def _new_run(self, company, trigger, **values):
+        # The run records are the engine's bookkeeping, whoever triggers it.
+        return (
+            self.env["collection.followup.run"]
+            .sudo()
+            .create(
+                {
+                    "company_id": company.id,
+                    "trigger": trigger,
+                    "user_id": self.env.user.id,
+                    "date": fields.Date.context_today(self),
+                    "started_at": fields.Datetime.now(),
+                    **values,
+                }
+            )
+        )
+
+    @api.model
+    def _run_company(self, company, trigger, budget):
+        """Process the customers of ``company`` within ``budget``: returns the actions and
+        how many customers are left for a later call of the same run."""
+        started = time.monotonic()
+        # edges: queued emails and SMS whose sending window has come.
+        queued = self.env["collection.window"]._send_queued(company)
+        run = self._current_run(company, trigger)
+        pending, errors = self._pending(company, run)
+        if not (pending or errors or run) and trigger == "scheduled":
+            # edges: failed channels of sent levels are tried again after a back-off.
+            return queued | self.env["collection.retry"]._retry_channels(company), 0
+        run = run or self._new_run(company, trigger)
+        for partner_id, error in errors.items():
+            self._record(run, partner_id, FAILED, reason=error)
+        actions, left = self._process(run, company, pending, budget)
+        # edges: failed channels of sent levels are tried again after a back-off.
+        actions |= queued | self.env["collection.retry"]._retry_channels(company)
+        self._close_call(run, started, finished=not left or trigger != "scheduled")
+        return actions, left if trigger == "scheduled" else 0
+
+    @api.model
+    def _run_partners(self, company, partner_ids, trigger, retry_of=None):
+        """Run the follow-up now for these customers of ``company`` only; return the run."""
+        self = self.with_company(company)  # noqa: PLW0642 - the company whose run it is
+        started = time.monotonic()
+        run = self._new_run(company, trigger, retry_of_id=retry_of and retry_of.id)
+        partners = self.env["res.partner"].browse(partner_ids).with_company(company)
+        levels = {partner.id: partner.collection_level_id for partner in partners}
+        self._process(run, company, levels, Budget())
+        self._close_call(run, started, finished=True)
+        return run
+
+    @api.model
+    def _close_call(self, run, started, finished):
+        values = {
+            "duration": run.duration + time.monotonic() - started,
+            "call_count": run.call_count + 1,
+        }
+        if finished:
+            values.update(state="done", finished_at=fields.Datetime.now())
+        run.write(values)
+
+    @api.model
+    def _record_company_error(self, company, trigger, error):
+        run = self._current_run(company, trigger) or self._new_run(company, trigger)
+        run.write(
+            {
+                "error": self._error_text(error),
+                "state": "done",
+                "finished_at": fields.Datetime.now(),
+            }
+        )
+
+    @api.model
+    def _process(self, run, company, pending, budget):
+        """Process the ``pending`` customers (``{partner_id: level decided}``), each in its own
+        savepoint. Returns the actions and how many customers are left: not reached within
+        ``budget``, or deferred with attempts left."""
+        queue = deque(pending)
+        attempts = {line.partner_id.id: line.attempts for line in run.line_ids}
+        requeued = set()
+        actions = self.env["collection.followup.action"]
+        while queue and budget.allows_another():
+            partner_id = queue.popleft()
+            budget.take()
+            tries = attempts[partner_id] = attempts.get(partner_id, 0) + 1
+            try:
+                with self.env.cr.savepoint():
+                    outcome, reason, decision, customer_actions = self._process_customer(
+                        run, company, partner_id
+                    )
+            except CONCURRENCY_ERRORS as error:
+                if (
+                    isinstance(error, pgerrors.LockNotAvailable)
+                    and partner_id not in requeued
+                    and tries < MAX_ATTEMPTS
+                ):
+                    # Locked by another transaction: tried again after the others.
+                    requeued.add(partner_id)
+                    queue.append(partner_id)
+                    continue
+                _logger.info("Follow-up of customer %s deferred: %s", partner_id, error)
+                self._record(
+                    run,
+                    partner_id,
+                    DEFERRED,
+                    reason=self.env._(
+                        "Changed or locked by another transaction at the same moment: "
+                        "tried again later (%(error)s)",
+                        error=self._error_text(error),
+                    ),
+                    attempts=tries,
+                )
+                continue
+            except Exception as error:  # noqa: BLE001 - one customer must not stop the run
+                _logger.info("Follow-up of customer %s failed: %s", partner_id, error)
+                reason = self._error_text(error)
+                self._record(run, partner_id, FAILED, reason=reason, attempts=tries)
+                actions |= self._record_failed_action(run, company, partner_id, pending, reason)
+                continue
+            actions |= customer_actions
+            self._record(run, partner_id, outcome, reason=reason, attempts=tries, decision=decision)
+        left = set(queue) | {
+            line.partner_id.id
+            for line in run.line_ids
+            if line._to_retry() and line.partner_id.id in pending
+        }
+        return actions, len(left)
+
+    @api.model
+    def _process_customer(self, run, company, partner_id):
+        """Lock the customer's row (without waiting), decide again under the lock and carry the
+        decision out. Returns ``(outcome, reason, decision, actions)``."""
+        # NO KEY UPDATE: the lock an update of the row takes, so a concurrent edit, portal
+        # visit or payment on the customer defers it, while a new invoice or message that
+        # only references the customer does not.
+        with mute_logger("odoo.sql_db"):  # a lock not available is an outcome, not an error
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM res_partner WHERE id = %s FOR NO KEY UPDATE NOWAIT",
+                    partner_id,
+                )
+            )
+        partner = self.env["res.partner"].browse(partner_id).with_company(company)
+        # Another worker may have committed a reminder since the decisions were taken.
+        partner.invalidate_recordset(
+            ["collection_last_level_id", "collection_last_date", "collection_on_hold"]
+        )
+        actions = self.env["collection.followup.action"]
+        decision = self._decisions(company, [partner_id]).get(partner_id)
+        reasons = []
+        if partner.collection_on_hold and not decision.situation.overdue:
+            partner._collection_release_hold(
+                self.env._("Credit hold lifted: nothing is overdue any more.")
+            )
+            reasons.append(self.env._("Credit hold lifted."))
+        if decision.action == "reset":
+            partner.sudo().write({"collection_last_level_id": decision.level.id})
+            reasons.append(self.env._("Nothing overdue any more: the escalation starts over."))
+        elif decision.action == "send":
+            actions = self._send(decision, run=run)
+            outcome = send_outcome(actions.mapped("state"), partner.collection_excluded)
+            problems = [action.error for action in actions if action.error]
+            return outcome, "\n".join(problems), decision, actions
+        elif decision.holds:  # edges: say once why the reminder waits
+            actions = self.env["collection.arrival"]._record_holds(decision, run=run)
+            reasons.append(self.env._("The reminder waits."))
+        else:
+            reasons.append(self.env._("Nothing to send today."))
+        return SKIPPED, " ".join(reasons), decision, actions
+
+    @api.model
+    def _send(self, decision, channels=None, run=None):
+        """Carry out (or prepare, for approval) the level of ``decision`` on its channels.
+
+        The level counts as sent unless every channel failed; a customer excluded from
+        follow-up gets one skipped action per level, so the skip is recorded once.
+        """
+        level, partner = decision.level, decision.partner
+        Action = self.env["collection.followup.action"]
+        base = {
+            "partner_id": partner.id,
+            "company_id": decision.company.id,
+            "level_id": level.id,
+            "line_ids": [fields.Command.set(decision.lines.ids)],
+            "amount_due": decision.situation.overdue,
+            "run_id": run.id if run else False,
+        }
+        skipped = Action
+        if not channels:
+            # edges: a fallback for missing email/mobile; letters and legal steps only for
+            # amounts worth them.
+            channels, skipped = self.env["collection.proportion"]._split_channels(
+                decision, self.env["collection.retry"]._substitute(decision, level._get_channels())
+            )
+            skipped.run_id = run
+        if partner.collection_excluded or not channels:
+            reason = (
+                self.env._("The customer is excluded from follow-up.")
+                if partner.collection_excluded
+                else self.env._("The level has no action.")
+            )
+            actions = Action.create(
+                {
+                    **base,
+                    "channel": channels[0] if channels else "email",
+                    "state": "skipped",
+                    "error": reason,
+                }
+            )
+        elif level.requires_approval:
+            actions = Action.create(
+                [{**base, "channel": channel, "state": "to_approve"} for channel in channels]
+            )
+        else:
+            # edges: emails and SMS outside the customer's sending window are queued.
+            now_channels, queued_until = self.env["collection.window"]._split(decision, channels)
+            actions = Action.create([{**base, "channel": channel} for channel in now_channels])
+            actions._execute({partner.id: decision})
+            if queued_until:
+                actions |= Action.create(
+                    [
+                        {**base, "channel": channel, "scheduled_at": queued_until}
+                        for channel in channels
+                        if channel not in now_channels
+                    ]
+                )
+            if all(state == "failed" for state in actions.mapped("state")):
+                return actions | skipped
+        actions |= skipped
+        last = partner.collection_last_level_id
+        values = {"collection_last_date": fields.Date.context_today(self)}
+        if not last or level.delay > last.delay:
+            values["collection_last_level_id"] = level.id
+        # Follow-up state of the customer: the engine's bookkeeping, whoever triggered it.
+        partner.sudo().write(values)
+        return actions
+
+    @api.model
+    def _record(self, run, partner_id, outcome, reason="", attempts=1, decision=None):
+        """Write the customer's line of ``run`` (one per customer: a retry updates it)."""
+        values = {"outcome": outcome, "reason": reason or False, "attempts": attempts}
+        if decision:
+            values.update(self._line_values(decision))
+        line = run.line_ids.filtered(lambda line: line.partner_id.id == partner_id)[:1]
+        if line:
+            line.write(values)
+        else:
+            # Engine bookkeeping: run lines are written by the engine only.
+            run.sudo().write(
+                {"line_ids": [fields.Command.create({**values, "partner_id": partner_id})]}
+            )
+
+    @api.model
+    def _line_values(self, decision):
+        labels = dict(CHANNELS)
+        level = decision.level
+        return {
+            "level_id": level.id,
+            "channels": level and ", ".join(labels[channel] for channel in level._get_channels()),
+            "requires_approval": level.requires_approval,
+            "excluded": decision.partner.collection_excluded,
+            "amount_due": decision.situation.overdue,
+            "item_count": len(decision.lines),
+            "due_since": decision.next_date,
+        }
+
+    @api.model
+    def _record_failed_action(self, run, company, partner_id, pending, reason):
+        """A failed action at the level the run meant to send, so that the history shows the
+        failure and the customer is tried again tomorrow rather than at every call."""
+        Action = self.env["collection.followup.action"]
+        # Read whatever the level's company: the customer may point at another company's.
+        level_sudo = (pending.get(partner_id) or Action.level_id).sudo()
+        if not level_sudo or level_sudo.company_id != company:
+            return Action
+        try:
+            with self.env.cr.savepoint():
+                return Action.create(
+                    {
+                        "partner_id": partner_id,
+                        "company_id": company.id,
+                        "level_id": level_sudo.id,
+                        "channel": (level_sudo._get_channels() or ["email"])[0],
+                        "state": "failed",
+                        "error": reason,
+                        "run_id": run.id,
+                    }
+                )
+        except Exception as error:  # noqa: BLE001 - the run line keeps the reason anyway
+            _logger.info("Failed action of customer %s not recorded: %s", partner_id, error)
+            return Action
+
+    @api.model
+    def _preview(self, company):
+        """A run that sends nothing: one line per customer the run would remind now, with the
+        level, channels, overdue amount and items; customers whose decision fails are listed
+        as failed."""
+        self = self.with_company(company)  # noqa: PLW0642 - the company whose run it is
+        errors = {}
+        decisions = self._decisions(company, errors=errors)
+        run = self._new_run(company, "preview")
+        lines = [
+            fields.Command.create(
+                {"partner_id": partner_id, "outcome": PLANNED, **self._line_values(decision)}
+            )
+            for partner_id, decision in decisions.items()
+            if decision.action == "send"
+        ]
+        lines += [
+            fields.Command.create({"partner_id": partner_id, "outcome": FAILED, "reason": error})
+            for partner_id, error in errors.items()
+        ]
+        run.write({"line_ids": lines, "state": "done", "finished_at": fields.Datetime.now()})
+        return run
+
+    @api.model
+    def _send_now(self, decision, channels):
+        """Send ``decision``'s level on ``channels`` now (a collector's *Send now*), as a run
+        of its own; return the actions."""
+        started = time.monotonic()
+        run = self._new_run(decision.company, "send_now")
+        actions = self._send(decision, channels=channels, run=run)
+        outcome = send_outcome(actions.mapped("state"), decision.partner.collection_excluded)
+        problems = "\n".join(action.error for action in actions if action.error)
+        self._record(run, decision.partner.id, outcome, reason=problems, decision=decision)
+        self._close_call(run, started, finished=True)
+        return actions
+
+    @api.model
+    def _isolated(self, record, what, func, *args):
+        """Run ``func(*args)`` for ``record`` of a nightly cron in its own savepoint: whatever it
+        raises is rolled back, logged, said in the record's chatter (``what``: what was not
+        done) and does not stop the cron; a record another transaction holds is left for the
+        next night. Returns whether it went through."""
+        try:
+            with self.env.cr.savepoint():
+                func(*args)
+            return True
+        except CONCURRENCY_ERRORS as error:
+            _logger.info("%s of %s left for later: %s", what, record, error)
+        except Exception as error:  # noqa: BLE001 - one bad record must not stop the cron
+            _logger.info("%s of %s failed: %s", what, record, error)
+            # The note in the chatter is the cron's record of the failure.
+            record.sudo().message_post(
+                body=self.env._("%(what)s: %(error)s", what=what, error=self._error_text(error))
+            )
+        return False
+
+    @staticmethod
+    def _error_text(error):
+        return str(error) or type(error).__name__
