@@ -7,7 +7,14 @@
     "website": "https://github.com/collection-followup/collection_followup",
     "author": "Collection Followup Developers",
     "license": "LGPL-3",
-    "depends": ["account", "account_debit_note", "sms", "portal", "account_payment"],
+    "depends": [
+        "account",
+        "account_debit_note",
+        "sms",
+        "portal",
+        "account_payment",
+        "resource",
+    ],
     "external_dependencies": {
         "python": ["phonenumbers", "qrcode", "xlsxwriter", "jdatetime", "hijridate"]
     },

@@ -11,6 +11,15 @@ from . import collection_eligibility
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import mail_thread  # edges: reminders notify only their recipients
+from . import res_partner_reminder
+from . import collection_arrival
+from . import collection_followup_action_hold
+from . import collection_proportion
+from . import collection_amounts
+from . import collection_retry
+from . import collection_window
+from . import collection_followup_level_proportion
 from . import account_move
 from . import account_move_line
 from . import account_partial_reconcile

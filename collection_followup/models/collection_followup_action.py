@@ -223,14 +223,20 @@ class CollectionFollowupAction(models.Model):
         sent = self._render_reminder(partner, decision.render_context(collections_url=link_url))
         kept = self._render_reminder(partner, decision.render_context(link_withheld=True))
         attachments = self._invoice_pdfs(decision.lines.move_id) if level.attach_invoices else []
-        message = partner.with_context(mail_notify_force_send=False).message_post(
-            body=kept["body_html"],
-            subject=kept["subject"],
-            author_id=company.partner_id.id,
-            email_from=company.email_formatted or None,
-            attachments=attachments,
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
+        # The chatter keeps a note-like copy: nobody is subscribed, no follower is notified;
+        # the email itself goes to the recipient only (_send_reminder_email).
+        message = (
+            partner._collection_quiet(recipient.browse())
+            .with_context(mail_notify_force_send=False)
+            .message_post(
+                body=kept["body_html"],
+                subject=kept["subject"],
+                author_id=company.partner_id.id,
+                email_from=company.email_formatted or None,
+                attachments=attachments,
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
         )
         self._send_reminder_email(message, recipient, sent["body_html"])
         return {"recipient_id": recipient.id, "mail_message_id": message.id}
@@ -318,7 +324,7 @@ class CollectionFollowupAction(models.Model):
         body = self.level_id.sms_template_id._render_field(
             "body", partner.ids, compute_lang=True, add_context=render_context
         )[partner.id]
-        message = partner._message_sms(
+        message = partner._collection_quiet(recipient)._message_sms(
             body,
             partner_ids=recipient.ids,
             sms_pid_to_number={recipient.id: number},
@@ -367,6 +373,13 @@ class CollectionFollowupAction(models.Model):
         """Keep a copy of the reminder letter on the action. During a run
         (``collection_defer_letters`` in the context) the copy is rendered at the end of the
         batch of customers, with the other letters of the batch (``_render_letters``)."""
+        # edges: the letter states the total in the currencies owed, in the customer's language.
+        lang = self._recipient().lang or self.partner_id.lang or self.env.lang
+        self.overdue_text = (
+            self.env["collection.amounts"]
+            .with_context(lang=lang)
+            ._currency_values(decision, self.date)["overdue_formatted"]
+        )
         if self.env.context.get("collection_defer_letters"):
             return {"recipient_id": self._recipient().id}
         self._render_letters(raise_on_error=True)

@@ -1,7 +1,7 @@
 import logging
 import time
 from collections import defaultdict, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from psycopg2 import errors as pgerrors
 
@@ -45,6 +45,9 @@ class FollowupDecision:
     next_date: object  # datetime.date or None
     lines: models.Model  # account.move.line listed in the reminder
     at_agency: bool = False  # an open collection agency case: the agency chases, we wait
+    # edges: money on its way, a reply or proportion holds the reminder (collection.arrival)
+    holds: list = field(default_factory=list)  # arrival_logic.Signal that make it wait
+    held_level: object = None  # the level that waits
 
     def render_context(self, collections_url="", link_withheld=False):
         """Values for the level's templates, with the items table rendered in the customer's
@@ -84,6 +87,10 @@ class FollowupDecision:
             lang_env, self.situation.overdue, self.company.currency_id
         )
         values.update(self._discount_values(lang_env, lines.move_id, today))
+        # edges: totals in the currencies owed (the company-currency figure is the action's).
+        values.update(lang_env["collection.amounts"]._currency_values(self, today))
+        # edges: the open credit notes and unmatched payments deducted from what is owed.
+        values.update(lang_env["collection.proportion"]._credit_values(self))
         values["items_table"] = lang_env["ir.qweb"]._render(
             "collection_followup.followup_items_table",
             {
@@ -276,7 +283,9 @@ class CollectionFollowupEngine(models.AbstractModel):
                 if errors is None:
                     raise
                 errors[partner.id] = self._error_text(error)
-        return decisions
+        # edges: reminders wait while money is on its way, the customer replied, or the amount
+        # or the day is out of proportion.
+        return self.env["collection.arrival"]._hold_decisions(company, decisions, today)
 
     @api.model
     def _decide(self, partner, company, policy, rows, paused_until, today, tolerance, settings,
@@ -315,20 +324,12 @@ class CollectionFollowupEngine(models.AbstractModel):
 
     @api.model
     def _failed_today(self, company):
-        """``{(partner_id, level)}`` that failed on every channel today: retried tomorrow."""
-        groups = self.env["collection.followup.action"]._read_group(
-            [
-                ("company_id", "=", company.id),
-                ("date", "=", fields.Date.context_today(self)),
-            ],
-            ["partner_id", "level_id"],
-            ["state:array_agg"],
+        """``{(partner_id, level)}`` that failed on every channel and are not to be tried
+        again today (back-off, or stopped after too many failures: see collection.retry)."""
+        # edges: retries with a back-off.
+        return self.env["collection.retry"]._levels_resting(
+            company, fields.Date.context_today(self)
         )
-        return {
-            (partner.id, level)
-            for partner, level, states in groups
-            if states and all(state == "failed" for state in states)
-        }
 
     @api.model
     def _pending(self, company, run):
@@ -347,6 +348,7 @@ class CollectionFollowupEngine(models.AbstractModel):
                 or decision.partner.collection_on_hold
                 and not decision.situation.overdue
                 or (decision.action == "send" and (partner_id, decision.level) not in failed_today)
+                or decision.holds  # edges: record why the reminder waits
             )
         }
         return pending, {pid: error for pid, error in errors.items() if pid not in done}
@@ -452,14 +454,19 @@ class CollectionFollowupEngine(models.AbstractModel):
         """Process the customers of ``company`` within ``budget``: returns the actions and
         how many customers are left for a later call of the same run."""
         started = time.monotonic()
+        # edges: queued emails and SMS whose sending window has come.
+        queued = self.env["collection.window"]._send_queued(company)
         run = self._current_run(company, trigger)
         pending, errors = self._pending(company, run)
         if not (pending or errors or run) and trigger == "scheduled":
-            return self.env["collection.followup.action"], 0
+            # edges: failed channels of sent levels are tried again after a back-off.
+            return queued | self.env["collection.retry"]._retry_channels(company), 0
         run = run or self._new_run(company, trigger)
         for partner_id, error in errors.items():
             self._record(run, partner_id, FAILED, reason=error)
         actions, left = self._process(run, company, pending, budget)
+        # edges: failed channels of sent levels are tried again after a back-off.
+        actions |= queued | self.env["collection.retry"]._retry_channels(company)
         self._close_call(run, started, finished=not left or trigger != "scheduled")
         return actions, left if trigger == "scheduled" else 0
 
@@ -587,6 +594,9 @@ class CollectionFollowupEngine(models.AbstractModel):
             outcome = send_outcome(actions.mapped("state"), partner.collection_excluded)
             problems = [action.error for action in actions if action.error]
             return outcome, "\n".join(problems), decision, actions
+        elif decision.holds:  # edges: say once why the reminder waits
+            actions = self.env["collection.arrival"]._record_holds(decision, run=run)
+            reasons.append(self.env._("The reminder waits."))
         else:
             reasons.append(self.env._("Nothing to send today."))
         return SKIPPED, " ".join(reasons), decision, actions
@@ -610,7 +620,14 @@ class CollectionFollowupEngine(models.AbstractModel):
             "amount_due": decision.situation.overdue,
             "run_id": run.id if run else False,
         }
-        channels = channels or level._get_channels()
+        skipped = Action
+        if not channels:
+            # edges: a fallback for missing email/mobile; letters and legal steps only for
+            # amounts worth them.
+            channels, skipped = self.env["collection.proportion"]._split_channels(
+                decision, self.env["collection.retry"]._substitute(decision, level._get_channels())
+            )
+            skipped.run_id = run
         if partner.collection_excluded or not channels:
             reason = (
                 self.env._("The customer is excluded from follow-up.")
@@ -630,10 +647,21 @@ class CollectionFollowupEngine(models.AbstractModel):
                 [{**base, "channel": channel, "state": "to_approve"} for channel in channels]
             )
         else:
-            actions = Action.create([{**base, "channel": channel} for channel in channels])
+            # edges: emails and SMS outside the customer's sending window are queued.
+            now_channels, queued_until = self.env["collection.window"]._split(decision, channels)
+            actions = Action.create([{**base, "channel": channel} for channel in now_channels])
             actions._execute({partner.id: decision})
+            if queued_until:
+                actions |= Action.create(
+                    [
+                        {**base, "channel": channel, "scheduled_at": queued_until}
+                        for channel in channels
+                        if channel not in now_channels
+                    ]
+                )
             if all(state == "failed" for state in actions.mapped("state")):
-                return actions
+                return actions | skipped
+        actions |= skipped
         last = partner.collection_last_level_id
         values = {"collection_last_date": fields.Date.context_today(self)}
         if not last or level.delay > last.delay:

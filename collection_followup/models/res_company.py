@@ -34,6 +34,33 @@ class ResCompany(models.Model):
         string="Days Between Reminders",
         help="At least this many days between two reminders to the same customer.",
     )
+    collection_min_legal_amount = fields.Monetary(
+        string="Minimum for Letters and Legal Steps",
+        default=20.0,
+        help="Letters, letters before action and agency hand-overs of the follow-up run only "
+        "for an overdue amount of at least this much (company currency); below it, the other "
+        "channels of the level go alone, and a level with nothing else waits.",
+    )
+    collection_sending_window = fields.Boolean(
+        string="Send Within Working Hours",
+        help="The emails and SMS of the follow-up run go within the working hours of the "
+        "company's working schedule, in the customer's time zone, never on its public "
+        "holidays; outside, they wait for the next window.",
+    )
+    collection_max_failures = fields.Integer(
+        string="Attempts per Channel",
+        default=3,
+        help="A channel of a reminder that fails (an email bounced before sending, an invalid "
+        "number...) is tried again 1, 2, 4... days later; after this many failures in a row it "
+        "stops and the collector gets a to-do.",
+    )
+    collection_arrival_wait_days = fields.Integer(
+        string="Wait for Money on Its Way",
+        default=3,
+        help="Days a reminder waits when a payment of the customer seems to be on its way (a "
+        "bank line not matched yet, an online payment pending, a payment not reconciled) or "
+        "when the customer replied to a reminder. 0: never wait.",
+    )
     collection_responsible_id = fields.Many2one(
         "res.users",
         string="Default Collector",
@@ -213,6 +240,26 @@ class ResCompany(models.Model):
             ],
             "target": "current",
         }
+
+    @api.constrains("collection_min_legal_amount")
+    def _check_collection_min_legal_amount(self):
+        for company in self:
+            if company.currency_id.compare_amounts(company.collection_min_legal_amount, 0) < 0:
+                raise ValidationError(
+                    self.env._("The minimum for letters and legal steps cannot be negative.")
+                )
+
+    @api.constrains("collection_max_failures")
+    def _check_collection_max_failures(self):
+        if any(company.collection_max_failures < 1 for company in self):
+            raise ValidationError(self.env._("A channel is attempted at least once."))
+
+    @api.constrains("collection_arrival_wait_days")
+    def _check_collection_arrival_wait_days(self):
+        if any(company.collection_arrival_wait_days < 0 for company in self):
+            raise ValidationError(
+                self.env._("The days a reminder waits for money on its way cannot be negative.")
+            )
 
     def _collection_default_level_texts(self):
         """Name and letter text of each default level, in the language of the context."""

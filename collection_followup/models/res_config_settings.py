@@ -18,6 +18,20 @@ class ResConfigSettings(models.TransientModel):
     collection_min_days_between = fields.Integer(
         related="company_id.collection_min_days_between", readonly=False
     )
+    collection_min_legal_amount = fields.Monetary(
+        related="company_id.collection_min_legal_amount",
+        readonly=False,
+        currency_field="currency_id",
+    )
+    collection_sending_window = fields.Boolean(
+        related="company_id.collection_sending_window", readonly=False
+    )
+    collection_max_failures = fields.Integer(
+        related="company_id.collection_max_failures", readonly=False
+    )
+    collection_arrival_wait_days = fields.Integer(
+        related="company_id.collection_arrival_wait_days", readonly=False
+    )
     collection_responsible_id = fields.Many2one(
         related="company_id.collection_responsible_id", readonly=False
     )

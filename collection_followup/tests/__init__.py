@@ -27,3 +27,9 @@ from . import test_analysis_aged_balance
 from . import test_analysis_kpi
 from . import test_analysis_effectiveness
 from . import test_analysis_dashboard
+from . import test_followup_recipients
+from . import test_followup_arrivals
+from . import test_followup_proportion
+from . import test_followup_currency
+from . import test_followup_retries
+from . import test_followup_windows

@@ -98,11 +98,16 @@ class TestFollowupChannels(CollectionFollowupCommon):
         self.assertIn("The mobile number 12345 of Wrong Number is not valid", bad.error)
         missing = self._only(actions, "sms").filtered(lambda a: a.partner_id == self.customer)
         self.assertEqual(missing.error, "Northwind Traders has no mobile number.")
-        # The email still went, and the level counts as sent: not retried tomorrow.
+        # The email still went, and the level counts as sent: only the SMS is tried again
+        # tomorrow (see TestFailedChannels for the back-off).
         self.assertEqual(self._mails_to(mails, wrong).subject, "Second reminder: overdue payment")
         self.assertEqual(wrong.collection_last_level_id, self.firm)
-        again, _mails = self._run("2026-01-13")
-        self.assertFalse(again)
+        again, mails = self._run("2026-01-13")
+        self.assertEqual(
+            sorted((a.partner_id.name, a.channel, a.state) for a in again),
+            [("Northwind Traders", "sms", "failed"), ("Wrong Number", "sms", "failed")],
+        )
+        self.assertFalse(mails)
 
     def test_letter_is_rendered_kept_and_printed_in_bulk(self):
         invoice = self._create_invoice(self.customer, 2500.0, "2026-01-01", due_date="2026-01-01")
@@ -269,7 +274,7 @@ class TestFollowupChannels(CollectionFollowupCommon):
             sent.append(self._only(actions, "email").level_id.name or None)
         self.assertEqual(sent, ["Gentle reminder", None, "Firmer reminder", "Formal demand", None])
 
-    def test_foreign_currency_items_in_their_currency_totals_in_company_currency(self):
+    def test_foreign_currency_items_and_totals_in_their_currency(self):
         euro = self.setup_other_currency("EUR", rates=[("2025-01-01", 0.5)])
         invoice = self._create_invoice(
             self.customer, 1000.0, "2026-01-01", due_date="2026-01-01", currency=euro
@@ -278,7 +283,8 @@ class TestFollowupChannels(CollectionFollowupCommon):
         body = str(self._mails_to(mails, self.customer).body_html)
         self.assertIn(invoice.name, body)
         self.assertIn("1,000.00&nbsp;€", body)
-        self.assertIn("Total overdue: <strong>$&nbsp;2,000.00</strong>", body)
+        # The total in the currency owed; the company-currency figure is the action's.
+        self.assertIn("Total overdue: <strong>1,000.00&nbsp;€</strong>", body)
         self.assertEqual(self._only(actions, "email").amount_due, 2000.0)
 
     def test_each_company_its_own_policy_and_sender(self):

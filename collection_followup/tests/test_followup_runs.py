@@ -12,8 +12,10 @@ from odoo.addons.collection_followup.tools.followup_decision import Budget
 from .common import CollectionFollowupCommon
 
 ENGINE_LOGGER = "odoo.addons.collection_followup.models.collection_followup_engine"
-# Queries of the decision phase of one company, whatever its number of customers.
-DECISION_QUERIES = 9
+# Queries of the decision phase of one company, whatever its number of customers: 9 for the
+# items and the follow-up state, 7 for what may hold a reminder back (collection.arrival and
+# collection.proportion).
+DECISION_QUERIES = 16
 
 
 @tagged("post_install", "-at_install")

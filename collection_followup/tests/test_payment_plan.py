@@ -138,8 +138,17 @@ class TestPaymentPlan(CollectionFollowupCommon):
         self.assertEqual(plan.state, "broken")
         self.assertEqual(mails.subject, f"Your payment plan {plan.name} has ended")
         self.assertEqual(mails.recipient_ids, self.customer)
-        # The items are 65 days late: the follow-up resumes straight at the formal demand.
+        # The customer had the plan's notice today: the follow-up waits until tomorrow.
         actions, mails = self._run("2026-03-07")
+        self.assertFalse(mails)
+        self.assertEqual((actions.state, actions.level_id), ("skipped", self.formal))
+        self.assertEqual(
+            actions.error,
+            f"Northwind Traders already received “Your payment plan {plan.name} has ended” "
+            "today: the reminder goes tomorrow.",
+        )
+        # The items are 66 days late: the follow-up resumes straight at the formal demand.
+        actions, mails = self._run("2026-03-08")
         email = actions.filtered(lambda a: a.channel == "email")
         self.assertEqual(email.level_id, self.formal)
         self.assertEqual(email.amount_due, 1200.0)

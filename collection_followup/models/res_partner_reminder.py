@@ -1,0 +1,52 @@
+from odoo import fields, models
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    def _collection_quiet(self, recipients):
+        """This customer, ready to post a customer-facing message of collections on its
+        chatter: posting subscribes nobody (neither the author nor the recipients) and only
+        ``recipients`` are notified; the followers see the message in the chatter only."""
+        return self.with_context(
+            mail_create_nosubscribe=True,
+            mail_post_autofollow=False,
+            collection_notify_only=tuple(recipients.ids),
+        )
+
+    def _message_post_after_hook(self, message, msg_vals):
+        """A reply of the customer to a reminder email (an email received on its thread) gives
+        each company that reminded it a to-do for the collector; the next reminder waits (see
+        collection.arrival)."""
+        result = super()._message_post_after_hook(message, msg_vals)
+        if msg_vals.get("message_type") == "email":
+            self._collection_reply_todos(message)
+        return result
+
+    def _collection_reply_todos(self, message):
+        if message.message_type != "email" or len(self) != 1:
+            return
+        author = message.author_id
+        if author.user_ids.filtered(lambda user: not user.share):
+            return  # an employee writing, not the customer answering
+        # Reading the reminders and scheduling the to-do is the engine's bookkeeping.
+        reminded = (
+            self.env["collection.followup.action"]
+            .sudo()
+            ._read_group(
+                [("partner_id", "=", self.id), ("channel", "=", "email"), ("state", "=", "done")],
+                ["company_id"],
+            )
+        )
+        for (company,) in reminded:
+            partner = self.with_company(company).sudo()
+            collector = partner._collection_collector()
+            if not collector:
+                continue
+            partner.activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=fields.Date.context_today(self),
+                summary=self.env._("%(customer)s replied to a reminder", customer=self.name),
+                note=message.body,
+                user_id=collector.id,
+            )

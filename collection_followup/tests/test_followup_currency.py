@@ -1,0 +1,59 @@
+from odoo.tests import tagged
+
+from .common import CollectionFollowupCommon
+
+
+@tagged("post_install", "-at_install")
+class TestAmountsInTheCurrencyOwed(CollectionFollowupCommon):
+    """Emails, SMS and letters state what is owed in the invoices' currencies; the
+    company-currency figure stays on the action for the accountant."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.euro = cls.setup_other_currency("EUR", rates=[("2025-01-01", 0.92)])
+        cls.customer.write({"mobile": "0912 345 6789", "country_id": cls.env.ref("base.ir").id})
+        cls.company.collection_skip_levels = False
+
+    def _action(self, actions, channel):
+        return actions.filtered(lambda a: a.channel == channel)
+
+    def test_two_currencies_over_three_levels(self):
+        self._create_invoice(self.customer, 1000.0, "2025-12-01", "2026-01-01", currency=self.euro)
+        dollars = self._create_invoice(self.customer, 50.0, "2025-12-01", "2026-01-01")
+
+        actions, mails = self._run("2026-01-05")
+        email = self._action(actions, "email")
+        self.assertEqual(email.amount_due, 1136.96)  # 1,086.96 + 50.00, company currency
+        body = str(self._mails_to(mails, self.customer).body_html)
+        self.assertIn("Total overdue: <strong>1,000.00&nbsp;€ + $&nbsp;50.00</strong>", body)
+        self.assertNotIn("1,086.96", body)
+        self.assertNotIn("1,136.96", body)
+
+        actions, _mails = self._run("2026-01-12")
+        sms = self._action(actions, "sms")
+        self.assertEqual(sms.state, "done")
+        self.assertIn("second reminder, 1,000.00\xa0€ + $\xa050.00 is overdue", sms.sms_id.body)
+        self.assertNotIn("1,086.96", sms.sms_id.body)
+
+        self._pay(dollars, 50.0, "2026-01-20")
+        actions, mails = self._run("2026-02-01")
+        self.assertEqual(self._action(actions, "email").amount_due, 1086.96)
+        self.assertIn(
+            "Total overdue: <strong>1,000.00&nbsp;€</strong>",
+            str(self._mails_to(mails, self.customer).body_html),
+        )
+        self.assertIn(
+            "formal demand for 1,000.00\xa0€ overdue", self._action(actions, "sms").sms_id.body
+        )
+        letter = self._action(actions, "letter")
+        self.assertEqual(letter.state, "done")
+        self.assertEqual(letter.overdue_text, "1,000.00\xa0€")
+
+    def test_a_credit_in_company_currency_reduces_the_foreign_debt_in_its_currency(self):
+        self._create_invoice(self.customer, 1000.0, "2025-12-01", "2026-01-01", currency=self.euro)
+        self._create_invoice(self.customer, 543.48, "2026-01-02", move_type="out_refund")
+        actions, mails = self._run("2026-01-05")
+        self.assertEqual(self._action(actions, "email").amount_due, 543.48)
+        body = str(self._mails_to(mails, self.customer).body_html)
+        self.assertIn("Total overdue: <strong>500.00&nbsp;€</strong>", body)
