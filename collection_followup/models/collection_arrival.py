@@ -227,7 +227,8 @@ class CollectionArrival(models.AbstractModel):
         """Record, once per signal, why the reminder of ``decision`` waits (a skipped action
         with the reason) and give the collector an activity to match the money; a reply
         already has its to-do (see res.partner._message_post_after_hook)."""
-        Action = self.env["collection.followup.action"]
+        # The engine's ledger: actions are written by the engine only (see the engine model).
+        Action = self.env["collection.followup.action"].sudo()
         partner, company = decision.partner, decision.company
         keys = [f"{signal.kind}:{signal.key}" for signal in decision.holds]
         known = set(

@@ -361,9 +361,25 @@ class CollectionFollowupAction(models.Model):
                 date=cf.sms_date(offer["deadline"]),
             )
         currency = render_context.get("currency") or self.company_id.currency_id
+
+        def sms_text(formatted, amount):
+            # The totals in the currencies owed when the run computed them ("1,000.00 € +
+            # $ 50.00"), else the company-currency figure; plain spaces either way.
+            if not formatted:
+                return cf.amount(amount or 0.0, currency, sms=True)
+            for space in ("\N{NO-BREAK SPACE}", "\N{NARROW NO-BREAK SPACE}"):
+                formatted = formatted.replace(space, " ")
+            return cf.digits(formatted)
+
         return {
-            "sms_amount": cf.amount(render_context.get("overdue") or 0.0, currency, sms=True),
-            "sms_total": cf.amount(render_context.get("total_due") or 0.0, currency, sms=True),
+            "sms_amount": sms_text(
+                render_context.get("overdue_totals") and render_context.get("overdue_formatted"),
+                render_context.get("overdue"),
+            ),
+            "sms_total": sms_text(
+                render_context.get("overdue_totals") and render_context.get("total_due_formatted"),
+                render_context.get("total_due"),
+            ),
             "sms_due_date": cf.sms_date(min(due_dates)) if due_dates else "",
             "sms_discount": discount,
             "sms_link": link_url,

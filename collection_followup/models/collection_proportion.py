@@ -132,20 +132,25 @@ class CollectionProportion(models.AbstractModel):
                 self.env, company.collection_min_legal_amount, company.currency_id
             ),
         )
-        skipped = self.env["collection.followup.action"].create(
-            [
-                {
-                    "partner_id": decision.partner.id,
-                    "company_id": company.id,
-                    "level_id": decision.level.id,
-                    "line_ids": [fields.Command.set(decision.lines.ids)],
-                    "amount_due": decision.situation.overdue,
-                    "channel": channel,
-                    "state": "skipped",
-                    "error": reason,
-                }
-                for channel in dropped
-            ]
+        # The engine's ledger: actions are written by the engine only (see the engine model).
+        skipped = (
+            self.env["collection.followup.action"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "partner_id": decision.partner.id,
+                        "company_id": company.id,
+                        "level_id": decision.level.id,
+                        "line_ids": [fields.Command.set(decision.lines.ids)],
+                        "amount_due": decision.situation.overdue,
+                        "channel": channel,
+                        "state": "skipped",
+                        "error": reason,
+                    }
+                    for channel in dropped
+                ]
+            )
         )
         return kept, skipped
 

@@ -86,7 +86,8 @@ class CollectionRetry(models.AbstractModel):
         today = fields.Date.context_today(self)
         max_failures = company.collection_max_failures
         history = self._history(company, today)
-        Action = self.env["collection.followup.action"]
+        # The engine's ledger: actions are written by the engine only (see the engine model).
+        Action = self.env["collection.followup.action"].sudo()
         actions = Action
         partners = (
             self.env["res.partner"]
@@ -133,7 +134,8 @@ class CollectionRetry(models.AbstractModel):
     def _give_up(self, last_failed, count):
         """Record once that the channel of ``last_failed`` stops, with an activity for the
         collector saying why."""
-        Action = self.env["collection.followup.action"]
+        # The engine's ledger: actions are written by the engine only (see the engine model).
+        Action = self.env["collection.followup.action"].sudo()
         key = f"gave_up:{last_failed.id}"
         if Action.search_count([("hold_key", "=", key)], limit=1):
             return Action

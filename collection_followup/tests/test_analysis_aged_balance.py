@@ -29,7 +29,8 @@ class TestAgedBalance(CollectionFollowupCommon):
         cls._pay(cls.i4, 2000.0, "2026-04-05")
         with freeze_time("2026-03-20"):
             cls.env["collection.dispute"].create({"move_id": cls.i2.id, "reason": "wrong_amount"})
-        cls.env["collection.followup.action"].create(
+        # Set-up: actions are the engine's ledger, written as superuser.
+        cls.env["collection.followup.action"].sudo().create(
             {
                 "partner_id": cls.customer.id,
                 "level_id": cls.gentle.id,

@@ -24,7 +24,8 @@ class TestCollectionEffectiveness(CollectionFollowupCommon):
         cls._pay(x, 600.0, "2026-02-10")
         cls._pay(y, 300.0, "2026-01-20")
         cls._pay(y, 500.0, "2026-02-08")
-        cls.env["collection.followup.action"].create(
+        # Set-up: actions are the engine's ledger, written as superuser.
+        cls.env["collection.followup.action"].sudo().create(
             [
                 cls._action(cls.customer, cls.gentle, "email", "2026-01-15", x | z),
                 cls._action(cls.other_customer, cls.firm, "letter", "2026-02-01", y),

@@ -105,17 +105,22 @@ class TestCustomerDocumentsPdf(AccountTestInvoicingHttpCommon):
     def _action(self, lang, channel):
         customer, invoice = self.customers[lang]
         level = self.company.collection_policy_id._get_levels().sorted("delay")[-1]
-        return self.env["collection.followup.action"].create(
-            {
-                "partner_id": customer.id,
-                "company_id": self.company.id,
-                "channel": channel,
-                "level_id": level.id,
-                "date": "2026-03-02",
-                "line_ids": [Command.set(invoice.line_ids.filtered("date_maturity").ids)],
-                "amount_due": 1250.0,
-                "state": "done",
-            }
+        # Set-up: actions are the engine's ledger, written as superuser.
+        return (
+            self.env["collection.followup.action"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": customer.id,
+                    "company_id": self.company.id,
+                    "channel": channel,
+                    "level_id": level.id,
+                    "date": "2026-03-02",
+                    "line_ids": [Command.set(invoice.line_ids.filtered("date_maturity").ids)],
+                    "amount_due": 1250.0,
+                    "state": "done",
+                }
+            )
         )
 
     def assertInOrder(self, text, *words):

@@ -454,7 +454,7 @@ class TestDiscountTiers(CollectionFollowupCommon):
         _actions, mails = self._run("2026-03-06")
         body = self._mails_to(mails, self.other_customer).body_html
         self.assertIn("Pay early and save", body)
-        self.assertIn(f"Invoice {invoice.name}: pay", body)
+        self.assertIn(f"Invoice <bdi>{invoice.name}</bdi>: pay", body)
         self.assertRegex(
             body, r"pay <strong>\$(&nbsp;|\s)1,092\.50</strong> by <strong>03/11/2026</strong>"
         )

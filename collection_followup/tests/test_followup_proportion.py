@@ -110,13 +110,13 @@ class TestSenseOfProportion(CollectionFollowupCommon):
         self.assertIn("Already deducted from what you owe:", body)
         self.assertRegex(
             body,
-            rf"Credit note {credit_note.name}</td>\s*<td[^>]*>01/03/2026</td>\s*"
-            r"<td[^>]*>-\$&nbsp;150.00</td>",
+            rf"Credit note <bdi>{credit_note.name}</bdi></td>\s*<td[^>]*>01/03/2026</td>\s*"
+            r'<td[^>]*><bdi dir="ltr">-\$&nbsp;150.00</bdi></td>',
         )
         self.assertRegex(
             body,
-            rf"Payment {payment.move_id.name}</td>\s*<td[^>]*>12/20/2025</td>\s*"
-            r"<td[^>]*>-\$&nbsp;100.00</td>",
+            rf"Payment <bdi>{payment.move_id.name}</bdi></td>\s*<td[^>]*>12/20/2025</td>\s*"
+            r'<td[^>]*><bdi dir="ltr">-\$&nbsp;100.00</bdi></td>',
         )
         self.assertIn("Total overdue: <strong>$&nbsp;750.00</strong>", body)
 

@@ -46,8 +46,11 @@ class TestSmsSegments(CollectionFollowupCommon):
         """The follow-up SMS ``template`` for a customer writing ``lang``, with the values the
         run gives it (collection.followup.action._sms_values)."""
         customer = self._create_customer(f"Customer {lang}", f"{lang}@example.com", lang=lang)
-        action = self.env["collection.followup.action"].create(
-            {"partner_id": customer.id, "company_id": self.company.id, "channel": "sms"}
+        # Set-up: actions are the engine's ledger, written as superuser.
+        action = (
+            self.env["collection.followup.action"]
+            .sudo()
+            .create({"partner_id": customer.id, "company_id": self.company.id, "channel": "sms"})
         )
         link = self.env["collection.portal.link"]._mint(customer, self.company, action=action)
         due = fields.Date.to_date("2026-03-31")
