@@ -259,7 +259,14 @@ class TestFollowupIsolation(CollectionFollowupCommon):
             [promise.id],
         )
         promise.invalidate_recordset()
-        wrong_policy.with_company(self.other_company).sudo().collection_policy_id = self.policy
+        # Data from before the policy had to be the company's own (the constraint refuses it
+        # now): written in the database directly.
+        self.env.cr.execute(
+            "UPDATE res_partner SET collection_policy_id = jsonb_build_object(%s::text, %s) "
+            "WHERE id = %s",
+            (str(self.other_company.id), self.policy.id, wrong_policy.id),
+        )
+        wrong_policy.invalidate_recordset(["collection_policy_id"])
         with mute_logger(ENGINE_LOGGER):
             actions, mails = self._run("2026-01-05", companies=self.company | self.other_company)
 
