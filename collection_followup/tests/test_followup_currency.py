@@ -45,7 +45,8 @@ class TestAmountsInTheCurrencyOwed(CollectionFollowupCommon):
             str(self._mails_to(mails, self.customer).body_html),
         )
         self.assertIn(
-            "formal demand for 1,000.00\xa0€ overdue", self._action(actions, "sms").sms_id.body
+            "formal demand to pay 1,000.00 € within 7 days",
+            self._action(actions, "sms").sms_id.body,
         )
         letter = self._action(actions, "letter")
         self.assertEqual(letter.state, "done")

@@ -203,7 +203,9 @@ class TestCollectionsLink(CollectionsPortalCommon, MockEmail):
         self.assertEqual(self.customer.mobile, "+989123456789")
         self.assertEqual(
             self._message("/my/collections"),
-            "Thank you: we will send our text messages to +989123456789.",
+            # The number is isolated left to right (LRI ... PDI), so that "+98…" does not
+            # turn into "…98+" inside right-to-left text.
+            "Thank you: we will send our text messages to \u2066+989123456789\u2069.",
         )
         refused = self._post("mobile", {"mobile": "12"}, page="/my/collections")
         self.assertEqual(refused.status_code, 400)
