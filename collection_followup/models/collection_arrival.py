@@ -192,31 +192,46 @@ class CollectionArrival(models.AbstractModel):
                 ]
             )
         )
-        if not messages:
-            return []
-        reminded = dict(
-            self.env["collection.followup.action"]
-            .sudo()
-            ._read_group(
-                [
-                    ("company_id", "=", company.id),
-                    ("partner_id", "in", list(set(messages.mapped("res_id")))),
-                    ("channel", "=", "email"),
-                    ("state", "=", "done"),
-                ],
-                ["partner_id"],
-                ["date:min"],
-            )
-        )
-        first_reminder = {partner.id: day for partner, day in reminded.items()}
+        companies = self._reply_companies(messages)
         return [
             (message, message.res_id)
             for message in messages
-            if message.res_id in first_reminder
+            if companies[message.id] == company
             and not message.author_id.user_ids.filtered(lambda user: not user.share)
-            and fields.Datetime.context_timestamp(self, message.date).date()
-            >= first_reminder[message.res_id]
         ]
+
+    @api.model
+    def _reply_companies(self, messages):
+        """``{message_id: company}``: the company whose reminder each of ``messages`` (emails
+        received on customers' threads) answers. A reply carries the reminder it answers (its
+        parent message, from the email's headers): that reminder's company. Without one, the
+        company of the customer's latest reminder email before it; an empty company when the
+        customer had no reminder email before."""
+        # Which company reminded whom is the engine's ledger, read to decide whoever asks.
+        Action = self.env["collection.followup.action"].sudo()
+        parents = messages.parent_id
+        by_parent = {
+            action.mail_message_id.id: action.company_id
+            for action in Action.search(
+                [("mail_message_id", "in", parents.ids), ("channel", "=", "email")]
+            )
+        }
+        companies = {}
+        for message in messages:
+            company = by_parent.get(message.parent_id.id)
+            if not company:
+                company = Action.search(
+                    [
+                        ("partner_id", "=", message.res_id),
+                        ("channel", "=", "email"),
+                        ("state", "=", "done"),
+                        ("mail_message_id.date", "<=", message.date),
+                    ],
+                    order="id desc",
+                    limit=1,
+                ).company_id
+            companies[message.id] = company
+        return companies
 
     # ------------------------------------------------------------------
     # Processing: say why, once, and tell the collector
