@@ -472,10 +472,13 @@ class TestPaymentPlanOneMessageADay(CollectionFollowupCommon):
             f"Northwind Traders already received “Your payment plan {plan.name}” today: the "
             "reminder goes tomorrow.",
         )
+        # A proposal pauses nothing: the next day, the reminder of the 29 days late items.
         actions, mails = self._run("2026-01-30")
         self.assertEqual(
-            self._customer_mails(mails), [(self.customer, "Payment reminder", "2026-01-30")]
+            self._customer_mails(mails),
+            [(self.customer, "Second reminder: overdue payment", "2026-01-30")],
         )
+        self.assertEqual(actions.filtered(lambda a: a.channel == "email").amount_due, 1890.0)
 
     def test_the_days_message_is_per_company(self):
         branch = self.setup_other_company(name="Branch Office")["company"]
