@@ -128,10 +128,17 @@ class CollectionProportion(models.AbstractModel):
                 minimum=tools.format_amount(env, minimum, currency),
                 level=level.name,
             )
-        message = env["mail.message"].sudo().browse(signal.key)
-        return env._(
+        message = env["mail.message"].browse(signal.key)
+        return self._contacted_reason(decision.partner, message)
+
+    @api.model
+    def _contacted_reason(self, partner, message):
+        """Why a follow-up reminder waits until tomorrow: ``message`` went to ``partner``
+        today."""
+        message = message.sudo()  # the day's message, named for the collector whoever reads
+        return self.env._(
             "%(customer)s already received “%(subject)s” today: the reminder goes tomorrow.",
-            customer=decision.partner.name,
+            customer=partner.commercial_partner_id.name,
             subject=message.subject or message.record_name,
         )
 
