@@ -1,5 +1,6 @@
 from freezegun import freeze_time
 
+from odoo import fields
 from odoo.tests import tagged
 
 from .common import CollectionFollowupCommon
@@ -139,6 +140,4 @@ class TestSendingWindows(CollectionFollowupCommon):
 
     @staticmethod
     def _dt(value):
-        from odoo import fields
-
         return fields.Datetime.to_datetime(value)
