@@ -16,6 +16,9 @@ from ..tools.arrival_logic import (
     mentions,
 )
 
+# How far up a thread a reply is followed to find the reminder it answers.
+MAX_THREAD_DEPTH = 20
+
 
 class CollectionArrival(models.AbstractModel):
     """Money on its way, and replies: what makes a reminder wait before it goes.
@@ -203,23 +206,35 @@ class CollectionArrival(models.AbstractModel):
     @api.model
     def _reply_companies(self, messages):
         """``{message_id: company}``: the company whose reminder each of ``messages`` (emails
-        received on customers' threads) answers. A reply carries the reminder it answers (its
-        parent message, from the email's headers): that reminder's company. Without one, the
-        company of the customer's latest reminder email before it; an empty company when the
-        customer had no reminder email before."""
+        received on customers' threads) answers. A reply carries what it answers (its parent
+        message, from the email's headers, up the thread): the company of the reminder found
+        there, or none when it answers something else. Without a parent, the company of the
+        customer's latest reminder email before it; none when it had no reminder email."""
         # Which company reminded whom is the engine's ledger, read to decide whoever asks.
         Action = self.env["collection.followup.action"].sudo()
-        parents = messages.parent_id
+        chains = {}
+        for message in messages:
+            chain, parent = [], message.sudo().parent_id
+            while parent and parent not in chain and len(chain) < MAX_THREAD_DEPTH:
+                chain.append(parent)
+                parent = parent.parent_id
+            chains[message.id] = chain
+        parent_ids = [parent.id for chain in chains.values() for parent in chain]
         by_parent = {
             action.mail_message_id.id: action.company_id
             for action in Action.search(
-                [("mail_message_id", "in", parents.ids), ("channel", "=", "email")]
+                [("mail_message_id", "in", parent_ids), ("channel", "=", "email")]
             )
         }
         companies = {}
         for message in messages:
-            company = by_parent.get(message.parent_id.id)
-            if not company:
+            chain = chains[message.id]
+            if chain:
+                company = next(
+                    (by_parent[parent.id] for parent in chain if parent.id in by_parent),
+                    Action.company_id,
+                )
+            else:
                 company = Action.search(
                     [
                         ("partner_id", "=", message.res_id),

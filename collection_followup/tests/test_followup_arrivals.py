@@ -336,7 +336,7 @@ class TestAReplyPausesItsCompanyOnly(CollectionFollowupCommon):
             "To: ar@acme.example\n"
             "Subject: Re: Payment reminder\n"
             f"Date: {day}\n"
-            "Message-ID: <reply-1@northwind.example>\n"
+            f"Message-ID: <reply-{reminder.id}@northwind.example>\n"
             f"In-Reply-To: {reminder.message_id}\n"
             f"References: {reminder.message_id}\n"
             "MIME-Version: 1.0\n"
@@ -346,7 +346,9 @@ class TestAReplyPausesItsCompanyOnly(CollectionFollowupCommon):
         )
         with freeze_time("2026-01-09 09:30"), self.mock_mail_gateway():
             self.env["mail.thread"].sudo().message_process(None, raw)
-        return self.env["mail.message"].search([("message_id", "=", "<reply-1@northwind.example>")])
+        return self.env["mail.message"].search(
+            [("message_id", "=", f"<reply-{reminder.id}@northwind.example>")]
+        )
 
     def _todos(self):
         return self.env["mail.activity"].search(
@@ -426,4 +428,33 @@ class TestAReplyPausesItsCompanyOnly(CollectionFollowupCommon):
         self.assertEqual(mails, [(acme, "Second reminder: overdue payment", "2026-01-12")])
         self.assertEqual(
             actions.filtered(lambda a: a.channel == "email").mapped("amount_due"), [1000.0]
+        )
+
+    def test_a_reply_to_another_message_than_a_reminder_pauses_nothing(self):
+        acme, branch = self.company.partner_id, self.branch.partner_id
+        self._cron_run("2026-01-05")
+        # Colin sends the customer the statement it asked for, from its chatter.
+        with freeze_time("2026-01-07 10:00"), self.mock_mail_gateway():
+            statement = (
+                self.customer.with_user(self.colin)
+                .sudo()
+                .message_post(
+                    body="Here is the statement you asked for.",
+                    subject="Your statement",
+                    partner_ids=self.customer.ids,
+                    author_id=self.colin.partner_id.id,
+                    message_type="comment",
+                    subtype_xmlid="mail.mt_comment",
+                )
+            )
+        reply = self._reply(statement, "Fri, 09 Jan 2026 09:30:00 +0000")
+        self.assertEqual((reply.parent_id, reply.message_type), (statement, "email"))
+        self.assertFalse(self._todos())
+        _actions, mails = self._cron_run("2026-01-11")
+        self.assertEqual(
+            mails,
+            [
+                (acme, "Second reminder: overdue payment", "2026-01-11"),
+                (branch, "Second reminder: overdue payment", "2026-01-11"),
+            ],
         )
