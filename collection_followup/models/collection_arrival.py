@@ -232,7 +232,7 @@ class CollectionArrival(models.AbstractModel):
             if chain:
                 company = next(
                     (by_parent[parent.id] for parent in chain if parent.id in by_parent),
-                    Action.company_id,
+                    self.env["res.company"],
                 )
             else:
                 company = Action.search(

@@ -12,11 +12,11 @@ class CollectionProportion(models.AbstractModel):
 
     One message a day: every feature that writes to a customer about its collections (the
     follow-up reminder, a payment plan's proposal, instalment reminder and notice of its end,
-    a billing plan's notice of a coming milestone) asks :meth:`_contacted_today` before it
-    sends and calls :meth:`_record_contact` once sent. A reminder-like message that finds the
-    customer already contacted today waits until the next day (its cron picks it up again);
-    a message that changes the customer's situation (the proposal, the end of a plan) goes
-    and only counts.
+    a billing plan's notice of a coming milestone) calls :meth:`_record_contact` once sent.
+    The reminder-like ones (the follow-up reminder, the instalment reminder, the milestone's
+    notice) ask :meth:`_contacted_today` first and, the customer already written to today,
+    wait until the next day (their cron picks them up again); a message that changes the
+    customer's situation (the proposal, the end of a plan) goes and only counts.
     """
 
     _name = "collection.proportion"
