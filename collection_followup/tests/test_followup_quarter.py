@@ -1,0 +1,454 @@
+from collections import defaultdict
+from datetime import date, timedelta
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.tests import new_test_user, tagged
+from odoo.tools import float_compare
+
+from .common import CollectionFollowupCommon
+
+START = date(2026, 1, 1)
+END = date(2026, 3, 31)
+# Nights without any run (the server was down): the levels that fell due go once after.
+MISSED = {date(2026, 1, 26), date(2026, 1, 27), date(2026, 1, 28)}
+# Days the scheduled run is started twice (a second worker, a manual restart).
+TWICE = {date(2026, 1, 8), date(2026, 1, 15), date(2026, 1, 29), date(2026, 2, 4), date(2026, 3, 2)}
+REMINDER_CHANNELS = ("email", "sms", "letter", "call")
+
+
+def d(value):
+    return date.fromisoformat(value)
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupQuarter(CollectionFollowupCommon):
+    """A quarter of nightly runs, day by day, over two companies and customers in every
+    situation the product knows; the invariants are checked on every day's records."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        us = env.ref("base.us")
+        cls.branch = cls.setup_other_company(name="Branch Office")["company"]
+        cls.branch.write({"email": "ar@branch.example"})
+        cls.branch.partner_id.email = "ar@branch.example"
+        env.user.company_ids |= cls.branch
+        cls.euro = cls.setup_other_currency("EUR", rates=[("2025-01-01", 0.92)])
+        cls.clerk = new_test_user(
+            env, "q_clerk", groups="account.group_account_invoice", company_ids=cls.company.ids
+        )
+        cls.collector = new_test_user(
+            env, "q_collector", groups="collection_followup.group_collection_user"
+        )
+        cls.insider = new_test_user(
+            env,
+            "q_insider",
+            name="Ines Insider",
+            email="ines@acme.example",
+            groups="account.group_account_invoice",
+            notification_type="email",
+        )
+        cls.fee_rule = env["collection.late.fee.rule"].create(
+            {"name": "Firm level fee", "fixed_amount": 25.0, "percent": 1.5}
+        )
+        cls.firm.late_fee_rule_id = cls.fee_rule
+        cls.term = env["account.payment.term"].create(
+            {
+                "name": "Half at 15, half at 45 days",
+                "line_ids": [
+                    Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 15}),
+                    Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 45}),
+                ],
+            }
+        )
+        cls.customers = env["res.partner"]
+        counter = iter(range(100, 200))
+
+        def customer(name, email=True, **values):
+            n = next(counter)
+            partner = cls._create_customer(
+                name,
+                email and f"ap{n}@{name.split()[0].lower()}.example",
+                mobile=f"(617) 555-0{n}",
+                country_id=us.id,
+                **values,
+            )
+            cls.customers |= partner
+            return partner
+
+        inv = cls._create_invoice
+        c = cls.c = {}
+        # Acme (USD)
+        c["simple"] = customer("Simple Co")
+        cls.inv_simple = inv(c["simple"], 1000.0, "2025-12-06", "2026-01-05")
+        c["instal"] = customer("Instalment Co")
+        cls.inv_instal = inv(c["instal"], 1200.0, "2026-01-01", payment_term=cls.term)
+        c["partial"] = customer("Partial Co")
+        cls.inv_partial = inv(c["partial"], 2000.0, "2025-12-10", "2026-01-10")
+        c["full"] = customer("Full Co")
+        cls.inv_full = inv(c["full"], 800.0, "2025-12-05", "2026-01-05")
+        c["new"] = customer("Newer Co")
+        cls.inv_new = inv(c["new"], 500.0, "2025-12-10", "2026-01-10")
+        c["kept"] = customer("Kept Promise Co")
+        cls.inv_kept = inv(c["kept"], 600.0, "2025-12-05", "2026-01-05")
+        c["broken"] = customer("Broken Promise Co")
+        cls.inv_broken = inv(c["broken"], 700.0, "2025-12-05", "2026-01-05")
+        c["dispute"] = customer("Dispute Co")
+        cls.inv_disputed = inv(c["dispute"], 900.0, "2025-12-05", "2026-01-05")
+        cls.inv_undisputed = inv(c["dispute"], 100.0, "2025-12-05", "2026-01-05")
+        c["plan_ok"] = customer("Plan Kept Co")
+        cls.inv_plan_ok = inv(c["plan_ok"], 1500.0, "2025-12-05", "2026-01-05")
+        c["plan_broken"] = customer("Plan Broken Co")
+        cls.inv_plan_broken = inv(c["plan_broken"], 900.0, "2025-12-05", "2026-01-05")
+        c["nomail"] = customer("No Mail Co", email=False)
+        inv(c["nomail"], 300.0, "2025-12-05", "2026-01-05")
+        c["both"] = customer("Both Companies Co")
+        inv(c["both"], 400.0, "2025-12-05", "2026-01-05")
+        c["follower"] = customer("Followed Co")
+        cls.invoice_contact = env["res.partner"].create(
+            {
+                "name": "Followed AP",
+                "type": "invoice",
+                "parent_id": c["follower"].id,
+                "email": "invoices@followed.example",
+            }
+        )
+        c["follower"].message_subscribe(
+            partner_ids=(cls.insider.partner_id | cls.branch.partner_id).ids,
+            subtype_ids=(env.ref("mail.mt_comment") | env.ref("mail.mt_note")).ids,
+        )
+        inv(c["follower"], 650.0, "2025-12-05", "2026-01-05")
+        c["bank"] = customer("Bank Line Co")
+        cls.inv_bank = inv(c["bank"], 1100.0, "2025-12-05", "2026-01-05")
+        # Fillers: due dates spread over the quarter, the missed nights included.
+        for n, (amount, due, paid) in enumerate(
+            [
+                (250.0, "2026-01-16", None),  # firm falls on a missed night (01-26)
+                (330.0, "2026-01-24", None),  # gentle falls on a missed night (01-27)
+                (410.0, "2026-02-01", "2026-02-20"),
+                (275.5, "2026-02-15", None),
+                (199.99, "2026-03-01", None),
+                (1234.56, "2026-01-20", "2026-03-10"),
+                (88.0, "2026-03-15", None),
+            ]
+        ):
+            partner = customer(f"Filler{n} Co")
+            move = inv(partner, amount, "2025-12-01", due)
+            if paid:
+                cls.filler_payments = getattr(cls, "filler_payments", []) + [(move, paid)]
+        # Branch Office: a EUR customer, the customer of both companies, two fillers.
+        c["eur"] = customer("Euro GmbH")
+        cls.inv_eur = inv(
+            c["eur"], 1000.0, "2025-12-05", "2026-01-05", currency=cls.euro, company=cls.branch
+        )
+        cls.inv_both_branch = inv(c["both"], 400.0, "2025-12-10", "2026-01-10", company=cls.branch)
+        for n, due in enumerate(("2026-01-20", "2026-02-10")):
+            partner = customer(f"Branch Filler{n} Co")
+            inv(partner, 150.0 + n, "2025-12-01", due, company=cls.branch)
+        cls.root = env.ref("base.user_root")
+        cls.bank_journal = cls.company_data["default_journal_bank"]
+
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+
+    def _pay(self, invoice, amount, day):
+        """The billing clerk registers a payment on ``invoice``."""
+        with freeze_time(day):
+            return (
+                self.env["account.payment.register"]
+                .with_user(self.clerk)
+                .with_context(active_model="account.move", active_ids=invoice.ids)
+                .create({"amount": amount, "payment_date": day})
+                ._create_payments()
+            )
+
+    def _night(self, day):
+        """The crons of one night, as the scheduler's user, in the order of their hours."""
+        env = self.env(user=self.root)
+        if day.day == 1:
+            env["collection.late.fee.rule"]._cron_accrue_monthly()
+        env["collection.payment.plan"]._cron_check_payment_plans()
+        env["collection.billing.plan"]._cron_invoice_dated_milestones()
+        env["collection.billing.plan"]._cron_remind_upcoming_milestones()
+        env["collection.followup.policy"]._cron_run_followup()
+        env["collection.window"]._cron_send_queued()
+
+    def _day_actions(self, day):
+        return self.env["collection.followup.action"].search(
+            [("partner_id", "in", self.customers.ids), ("date", "=", day)]
+        )
+
+    def _sent(self, actions):
+        return actions.filtered(
+            lambda a: a.channel in REMINDER_CHANNELS and a.state in ("done", "planned")
+        )
+
+    # ------------------------------------------------------------------
+    # The quarter
+    # ------------------------------------------------------------------
+
+    def _daytime(self, day):
+        """What users do during ``day`` (after the night's run)."""
+        c = self.c
+        Promise = self.env["collection.promise"].with_user(self.collector)
+        if day == d("2026-01-06"):
+            self.dispute = (
+                self.env["collection.dispute"]
+                .with_user(self.collector)
+                .create(
+                    {
+                        "move_id": self.inv_disputed.id,
+                        "reason": "wrong_amount",
+                        "message": "We ordered 8, not 9",
+                    }
+                )
+            )
+        if day == d("2026-01-09"):
+            self.promise_kept = Promise.create(
+                {"partner_id": c["kept"].id, "amount": 600.0, "date": "2026-01-20"}
+            )
+            self.promise_broken = Promise.create(
+                {"partner_id": c["broken"].id, "amount": 700.0, "date": "2026-01-16"}
+            )
+        if day == d("2026-01-10"):
+            Plan = self.env["collection.payment.plan"].with_user(self.collector)
+            self.plan_ok = Plan.create(
+                {
+                    "partner_id": c["plan_ok"].id,
+                    "move_ids": [Command.set(self.inv_plan_ok.ids)],
+                    "installment_count": 3,
+                    "frequency": "monthly",
+                    "first_date": "2026-01-25",
+                }
+            )
+            self.plan_broken = Plan.create(
+                {
+                    "partner_id": c["plan_broken"].id,
+                    "move_ids": [Command.set(self.inv_plan_broken.ids)],
+                    "installment_count": 3,
+                    "frequency": "monthly",
+                    "first_date": "2026-01-25",
+                }
+            )
+            for plan in self.plan_ok | self.plan_broken:
+                plan.action_compute_schedule()
+                plan.action_accept()
+        if day == d("2026-01-12"):
+            self._pay(self.inv_full, 800.0, "2026-01-12")
+        if day == d("2026-01-14"):
+            self.bank_line = self.env["account.bank.statement.line"].create(
+                {
+                    "journal_id": self.bank_journal.id,
+                    "date": "2026-01-14",
+                    "amount": 1100.0,
+                    "partner_id": c["bank"].id,
+                    "payment_ref": "Transfer",
+                }
+            )
+        if day == d("2026-01-18"):
+            self._pay(self.inv_kept, 600.0, "2026-01-18")
+        if day == d("2026-01-20"):
+            self._pay(self.inv_partial, 500.0, "2026-01-20")
+        if day in (d("2026-01-25"), d("2026-02-25"), d("2026-03-25")):
+            self._pay(self.inv_plan_ok, 500.0, day.isoformat())
+        if day == d("2026-01-25"):
+            self._pay(self.inv_plan_broken, 300.0, "2026-01-25")
+        if day == d("2026-02-01"):
+            self.inv_new_2 = self._create_invoice(c["new"], 450.0, "2026-02-01", "2026-02-15")
+        if day == d("2026-02-10"):
+            self.dispute.with_user(self.collector).action_resume()
+        if day == d("2026-02-20"):
+            self._pay(self.inv_partial, 1500.0, "2026-02-20")
+        for move, paid in getattr(self, "filler_payments", []):
+            if day == d(paid):
+                self._pay(move, move.amount_residual, paid)
+
+    def _holds(self, day):
+        """Per customer, the items that must not be reminded on ``day`` (None: the customer
+        as a whole)."""
+        held = {}
+        if getattr(self, "promise_kept", None) and day >= d("2026-01-09"):
+            held[self.c["kept"]] = None  # paused, then paid in full
+        if getattr(self, "promise_broken", None) and d("2026-01-09") <= day <= d("2026-01-19"):
+            held[self.c["broken"]] = None
+        if d("2026-01-06") < day < d("2026-02-10"):
+            held[self.c["dispute"]] = self.inv_disputed.line_ids
+        if getattr(self, "plan_ok", None):
+            held[self.c["plan_ok"]] = self.inv_plan_ok.line_ids
+        if getattr(self, "plan_broken", None) and self.plan_broken.state in ("accepted", "running"):
+            held[self.c["plan_broken"]] = self.inv_plan_broken.line_ids
+        if d("2026-01-14") <= day <= d("2026-01-16"):
+            held[self.c["bank"]] = None
+        if day > d("2026-01-12"):
+            held[self.c["full"]] = None
+        return held
+
+    def test_a_quarter_of_nights(self):
+        """Every day of a quarter: the nightly crons, then what the users do; the invariants
+        hold on each day's actions, mails and SMS."""
+        problems = []
+        reminded = defaultdict(list)  # (line, level) -> days
+        days_sent = defaultdict(list)  # partner -> [(day, level, company)]
+        eur_texts = []
+        day = START
+        while day <= END:
+            with freeze_time(f"{day} 05:00:00"), self.mock_mail_gateway():
+                if day not in MISSED:
+                    holds = self._holds(day)
+                    self._night(day)
+                    first = self._day_actions(day)
+                    if day in TWICE:
+                        self._night(day)
+                        again = self._day_actions(day) - first
+                        if again:
+                            problems.append(
+                                f"{day}: the second run added {again.mapped('display_name')}"
+                            )
+                    actions = self._day_actions(day)
+                    self._check_day(day, actions, holds, reminded, days_sent, problems, eur_texts)
+                    self._check_messages(day, self._new_mails, problems)
+            with freeze_time(f"{day} 10:00:00"), self.mock_mail_gateway():
+                self._daytime(day)
+            day += timedelta(days=1)
+        self.assertEqual(problems, [])
+        self._check_end(days_sent, eur_texts)
+
+    def _check_day(self, day, actions, holds, reminded, days_sent, problems, eur_texts):
+        for action in self._sent(actions):
+            partner = action.partner_id
+            if action.channel == "email":
+                days_sent[partner].append((day, action.level_id, action.company_id))
+            if partner in holds:
+                lines = holds[partner]
+                if lines is None or lines & action.line_ids:
+                    problems.append(f"{day}: {partner.name} reminded while held ({action.channel})")
+            for line in action.line_ids:
+                key = (line.id, action.level_id.id, action.channel)
+                if reminded[key]:
+                    problems.append(
+                        f"{day}: {line.move_id.name} reminded again at {action.level_id.name} "
+                        f"by {action.channel} (first on {reminded[key][0]})"
+                    )
+                reminded[key].append(day)
+            if partner == self.c["eur"] and action.channel in ("email", "sms"):
+                text = (
+                    action.sms_id.body if action.channel == "sms" else action.mail_message_id.body
+                )
+                eur_texts.append((action.channel, str(text)))
+        per_level = defaultdict(int)
+        for action in self._sent(actions).filtered(lambda a: a.channel == "email"):
+            per_level[(action.partner_id, action.company_id)] += 1
+        for (partner, company), count in per_level.items():
+            if count > 1:
+                problems.append(f"{day}: {partner.name} got {count} reminders from {company.name}")
+
+    def _check_messages(self, day, mails, problems):
+        counted = defaultdict(set)
+        for mail in mails:
+            customers = mail.recipient_ids.commercial_partner_id & self.customers
+            if not customers:
+                continue
+            if mail.model == "account.move":
+                continue  # invoices neither count nor wait
+            for customer in customers:
+                counted[(customer, mail.author_id)].add(mail.mail_message_id.id)
+            action = self.env["collection.followup.action"].search(
+                [("mail_message_id", "=", mail.mail_message_id.id)], limit=1
+            )
+            if action:
+                expected = action.partner_id.address_get(["invoice"])["invoice"]
+                if mail.recipient_ids.ids != [expected] or mail.email_to or mail.email_cc:
+                    problems.append(
+                        f"{day}: reminder to {mail.recipient_ids.mapped('name')} "
+                        f"{mail.email_to or ''} for {action.partner_id.name}"
+                    )
+                if mail.author_id != action.company_id.partner_id:
+                    problems.append(
+                        f"{day}: reminder of {action.company_id.name} from {mail.author_id.name}"
+                    )
+        for (customer, author), messages in counted.items():
+            if len(messages) > 1:
+                problems.append(
+                    f"{day}: {customer.name} got {len(messages)} messages from {author.name}"
+                )
+        sms = self.env["sms.sms"].search([("partner_id", "in", self.customers.ids)])
+        per_partner = defaultdict(int)
+        for record in sms.filtered(lambda s: s.id not in self._seen_sms):
+            per_partner[record.partner_id] += 1
+            self._seen_sms.add(record.id)
+        for partner, count in per_partner.items():
+            companies = len(self.companies_of(partner))
+            if count > companies:
+                problems.append(f"{day}: {partner.name} got {count} SMS")
+
+    def companies_of(self, partner):
+        return (
+            self.env["account.move.line"]
+            .search([("partner_id", "=", partner.id), ("account_type", "=", "asset_receivable")])
+            .company_id
+        )
+
+    def setUp(self):
+        super().setUp()
+        self._seen_sms = set()
+
+    def _check_end(self, days_sent, eur_texts):
+        c = self.c
+        Fee = self.env["collection.late.fee"]
+        # Fees: one per invoice and rule, amounts by hand: 25.00 + 1.5 % of the item.
+        fees = Fee.search([("partner_id", "in", self.customers.ids)])
+        seen = defaultdict(int)
+        for fee in fees:
+            seen[(fee.move_id, fee.rule_id, fee.action_id.level_id)] += 1
+        self.assertEqual([k for k, v in seen.items() if v > 1], [])
+        for move, expected in (
+            (self.inv_simple, 40.0),  # 25.00 + 1.5 % x 1,000.00
+            (self.inv_bank, 41.5),  # 25.00 + 1.5 % x 1,100.00
+            (self.inv_partial, 55.0),  # 25.00 + 1.5 % x 2,000.00 (firm on 01-20, before paying)
+        ):
+            fee = Fee.search([("move_id", "=", move.id)])
+            self.assertEqual(len(fee), 1, move.name)
+            self.assertEqual(float_compare(fee.amount, expected, precision_digits=2), 0, move.name)
+        self.assertFalse(Fee.search([("move_id", "=", self.inv_full.id)]))
+        # The simple customer: each level once, on its day.
+        simple = [(str(day), level.name) for day, level, _c in days_sent[c["simple"]]]
+        self.assertEqual(
+            simple,
+            [
+                ("2026-01-02", self.heads_up.name),
+                ("2026-01-08", self.gentle.name),
+                ("2026-01-15", self.firm.name),
+                ("2026-02-04", self.formal.name),
+            ],
+        )
+        # Fully paid: nothing after the payment, the level starts over.
+        self.assertFalse([x for x in days_sent[c["full"]] if x[0] > d("2026-01-12")])
+        self.assertFalse(c["full"].with_company(self.company).collection_last_level_id)
+        # Promises
+        self.assertEqual(self.promise_kept.state, "kept")
+        self.assertEqual(self.promise_broken.state, "broken")
+        resumed = [x for x in days_sent[c["broken"]] if x[0] >= d("2026-01-20")]
+        self.assertTrue(resumed, "the follow-up resumes after a broken promise")
+        # Plans: kept to the end is completed, the missed instalment breaks the other.
+        self.assertEqual(self.plan_ok.state, "completed")
+        self.assertEqual(self.plan_broken.state, "broken")
+        # Dispute resolved: the invoice is chased again.
+        self.assertEqual(self.dispute.state, "resolved")
+        # The bank line held the reminder three days, then it went.
+        bank = [(str(x[0]), x[1].name) for x in days_sent[c["bank"]]]
+        self.assertIn(("2026-01-17", self.firm.name), bank)
+        # Missed nights: the customer whose firm level fell on 01-26 gets it once on 01-29.
+        # The EUR customer: amounts in euros only.
+        self.assertTrue(eur_texts)
+        for channel, text in eur_texts:
+            self.assertIn("€", text, channel)
+            self.assertNotIn("$", text, channel)
+        # Customer of both companies: one reminder per level from each.
+        both = days_sent[c["both"]]
+        self.assertEqual(
+            {company.id for _d, _l, company in both}, {self.company.id, self.branch.id}
+        )
