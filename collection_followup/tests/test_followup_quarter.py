@@ -1,5 +1,5 @@
+import functools
 import logging
-import unittest
 from collections import defaultdict
 from datetime import date, timedelta
 
@@ -20,6 +20,23 @@ MISSED = {date(2026, 1, 26), date(2026, 1, 27), date(2026, 1, 28)}
 # Days the scheduled run is started twice (a second worker, a manual restart).
 TWICE = {date(2026, 1, 8), date(2026, 1, 15), date(2026, 1, 29), date(2026, 2, 4), date(2026, 3, 2)}
 REMINDER_CHANNELS = ("email", "sms", "letter", "call")
+
+
+def known_gap(method):
+    """The test documents a known gap: it passes while its assertions fail, and fails once
+    they all hold (then drop the decorator). Odoo's test case ignores unittest's
+    ``expectedFailure``."""
+
+    @functools.wraps(method)
+    def wrapper(self):
+        try:
+            method(self)
+        except AssertionError as error:
+            _logger.info("Known gap still open (%s): %s", method.__name__, error)
+            return
+        raise AssertionError(f"{method.__name__} passes now: remove @known_gap")
+
+    return wrapper
 
 
 def d(value):
@@ -337,7 +354,7 @@ class TestFollowupQuarter(CollectionFollowupCommon):
         self.assertEqual(self.problems, [])
         self._check_end()
 
-    @unittest.expectedFailure
+    @known_gap
     def test_items_reminded_on_their_own_days(self):
         """Known gap on main (per-item escalation, branch ``peritem``): once a customer had
         the formal demand, an invoice posted later and an invoice whose dispute is resolved
@@ -383,10 +400,8 @@ class TestFollowupQuarter(CollectionFollowupCommon):
             self.days_sent,
             self.eur_texts,
         )
-        import logging  # DEBUG
-
         for a in actions:
-            logging.getLogger("QDEBUG").info(
+            _logger.debug(  # the quarter day by day, at DEBUG
                 "%s %s %s %s %s %s %s %s",
                 day,
                 a.partner_id.name,
@@ -434,9 +449,8 @@ class TestFollowupQuarter(CollectionFollowupCommon):
         counted = defaultdict(set)
         for mail in mails:
             if mail.model == "res.partner" and mail.res_id in self.customers.ids:
-                outsiders = mail.recipient_ids.filtered(
-                    lambda p: p.commercial_partner_id.id != mail.res_id
-                )
+                outsiders = mail.recipient_ids - self.env["res.partner"].browse(mail.res_id)
+                outsiders -= outsiders.filtered(lambda p: p.commercial_partner_id in self.customers)
                 if outsiders:
                     problems.append(f"{day}: {outsiders.mapped('name')} got “{mail.subject}”")
             customers = mail.recipient_ids.commercial_partner_id & self.customers
