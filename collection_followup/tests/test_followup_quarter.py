@@ -316,6 +316,7 @@ class TestFollowupQuarter(CollectionFollowupCommon):
         self.reminded = defaultdict(list)  # (item, level, channel) -> days
         self.days_sent = defaultdict(list)  # customer -> [(day, level, company, items)]
         self.eur_texts = []
+        self.reminder_mails = 0
         day = START
         while day <= END:
             with freeze_time(f"{day} 05:00:00"), self.mock_mail_gateway():
@@ -352,6 +353,11 @@ class TestFollowupQuarter(CollectionFollowupCommon):
         the invoice address only, fees once and to the cent, amounts in the invoice currency."""
         self._simulate()
         self.assertEqual(self.problems, [])
+        # Every reminder email was seen and checked.
+        self.assertEqual(
+            self.reminder_mails,
+            sum(len(sent) for sent in self.days_sent.values()),
+        )
         self._check_end()
 
     @known_gap
@@ -466,6 +472,7 @@ class TestFollowupQuarter(CollectionFollowupCommon):
                 [("mail_message_id", "=", mail.mail_message_id.id)], limit=1
             )
             if action:
+                self.reminder_mails += 1
                 expected = action.partner_id.address_get(["invoice"])["invoice"]
                 if mail.recipient_ids.ids != [expected] or mail.email_to or mail.email_cc:
                     problems.append(
