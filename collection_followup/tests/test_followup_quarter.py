@@ -399,6 +399,20 @@ class TestFollowupQuarter(CollectionFollowupCommon):
             sum(Fee.search([("move_id", "=", self.inv_disputed.id)]).mapped("amount")), 38.5
         )
 
+    @staticmethod
+    def _moved(action, day):
+        """The items ``action`` reminds at a level, ``{line id: level}``: with escalation per
+        item (``collection_level_id`` on the journal item), those whose level the run marked
+        today, at their own level; otherwise every item it lists, at the action's level."""
+        lines = action.line_ids
+        if "collection_level_date" in lines._fields:
+            return {
+                line.id: line.collection_level_id
+                for line in lines
+                if line.collection_level_date == day
+            }
+        return dict.fromkeys(lines.ids, action.level_id)
+
     def _check_day(self, day, actions, holds):
         problems, reminded, days_sent, eur_texts = (
             self.problems,
@@ -420,22 +434,26 @@ class TestFollowupQuarter(CollectionFollowupCommon):
             )
         for action in self._sent(actions):
             partner = action.partner_id
+            moved = self._moved(action, day)
             if action.channel == "email":
                 days_sent[partner].append(
-                    (day, action.level_id, action.company_id, action.line_ids)
+                    (day, action.level_id, action.company_id, action.line_ids.browse(moved))
                 )
+                if not moved:
+                    problems.append(f"{day}: {partner.name} reminded with no item moving up")
             if action.line_ids.company_id - action.company_id:
                 problems.append(f"{day}: {partner.name} reminded of another company's items")
             if partner in holds:
                 lines = holds[partner]
                 if lines is None or lines & action.line_ids:
                     problems.append(f"{day}: {partner.name} reminded while held ({action.channel})")
-            for line in action.line_ids:
-                key = (line.id, action.level_id.id, action.channel)
+            for line_id, level in moved.items():
+                key = (line_id, level.id, action.channel)
                 if reminded[key]:
+                    line = action.line_ids.browse(line_id)
                     problems.append(
-                        f"{day}: {line.move_id.name} reminded again at {action.level_id.name} "
-                        f"by {action.channel} (first on {reminded[key][0]})"
+                        f"{day}: {line.move_id.name}/{line.date_maturity} reminded again at "
+                        f"{level.name} by {action.channel} (first on {reminded[key][0]})"
                     )
                 reminded[key].append(day)
             if partner == self.c["eur"] and action.channel in ("email", "sms"):
@@ -515,7 +533,9 @@ class TestFollowupQuarter(CollectionFollowupCommon):
         # Fees: a rule charged once per invoice and level, whatever the re-runs and missed nights.
         seen = defaultdict(int)
         for fee in Fee.search([("partner_id", "in", self.customers.ids)]):
-            seen[(fee.move_id.name, fee.rule_id.id, fee.action_id.level_id.name)] += 1
+            for item in fee.action_id.line_ids & fee.move_id.line_ids:
+                seen[(item.move_id.name, str(item.date_maturity), fee.action_id.level_id.name)] += 1
+        self.assertTrue(seen)
         self.assertEqual([key for key, count in seen.items() if count > 1], [])
         # By hand: 25.00 + 1.5 % of the item.
         for move, expected in (
