@@ -127,7 +127,7 @@ class TestFollowupQuarter(CollectionFollowupCommon):
         c["nomail"] = customer("No Mail Co", email=False)
         inv(c["nomail"], 300.0, "2025-12-05", "2026-01-05")
         c["both"] = customer("Both Companies Co")
-        inv(c["both"], 400.0, "2025-12-05", "2026-01-05")
+        cls.inv_both = inv(c["both"], 400.0, "2025-12-05", "2026-01-05")
         c["follower"] = customer("Followed Co")
         cls.invoice_contact = env["res.partner"].create(
             {
@@ -141,9 +141,10 @@ class TestFollowupQuarter(CollectionFollowupCommon):
             partner_ids=(cls.insider.partner_id | cls.branch.partner_id).ids,
             subtype_ids=(env.ref("mail.mt_comment") | env.ref("mail.mt_note")).ids,
         )
-        inv(c["follower"], 650.0, "2025-12-05", "2026-01-05")
+        cls.inv_follower = inv(c["follower"], 650.0, "2025-12-05", "2026-01-05")
         c["bank"] = customer("Bank Line Co")
         cls.inv_bank = inv(c["bank"], 1100.0, "2025-12-05", "2026-01-05")
+        cls.fillers = {}
         # Fillers: due dates spread over the quarter, the missed nights included.
         for n, (amount, due, paid) in enumerate(
             [
@@ -157,7 +158,7 @@ class TestFollowupQuarter(CollectionFollowupCommon):
             ]
         ):
             partner = c[f"Filler{n}"] = customer(f"Filler{n} Co")
-            move = inv(partner, amount, "2025-12-01", due)
+            move = cls.fillers[n] = inv(partner, amount, "2025-12-01", due)
             if paid:
                 cls.filler_payments = getattr(cls, "filler_payments", []) + [(move, paid)]
         # Branch Office: a EUR customer, the customer of both companies, two fillers.
@@ -340,11 +341,13 @@ class TestFollowupQuarter(CollectionFollowupCommon):
                 self._check_messages(day, self._new_mails, daytime=True)
             day += timedelta(days=1)
 
-    def _sent_days(self, partner, company=None):
+    def _sent_days(self, partner, moves, company=None):
+        """The days and levels of the reminders of ``partner`` that move an item of ``moves``
+        (the fee documents of the customer escalate on their own days with per-item levels)."""
         return [
             (str(day), level.name)
-            for day, level, sender, _items in self.days_sent[partner]
-            if not company or sender == company
+            for day, level, sender, items in self.days_sent[partner]
+            if items & moves.line_ids and (not company or sender == company)
         ]
 
     def test_a_quarter_of_nights(self):
@@ -386,7 +389,7 @@ class TestFollowupQuarter(CollectionFollowupCommon):
         disputed = [
             str(day)
             for day, _level, _company, items in self.days_sent[c["dispute"]]
-            if items & self.inv_disputed.line_ids
+            if items & self.inv_disputed.line_ids and day > d("2026-02-10")
         ]
         self.assertEqual(disputed[:1], ["2026-02-11"])
         Fee = self.env["collection.late.fee"]
@@ -556,7 +559,7 @@ class TestFollowupQuarter(CollectionFollowupCommon):
         # Each level once, on its day: the heads-up 3 days before the due date, then +3,
         # +10, +30.
         self.assertEqual(
-            self._sent_days(c["simple"]),
+            self._sent_days(c["simple"], self.inv_simple),
             [
                 ("2026-01-02", self.heads_up.name),
                 ("2026-01-08", self.gentle.name),
@@ -566,15 +569,15 @@ class TestFollowupQuarter(CollectionFollowupCommon):
         )
         # The missed nights (26-28 January): the levels that fell due go once, on the 29th.
         self.assertEqual(
-            self._sent_days(c["Filler0"])[2:3], [("2026-01-29", self.firm.name)]
+            self._sent_days(c["Filler0"], self.fillers[0])[2:3], [("2026-01-29", self.firm.name)]
         )  # due 16 January: the firm level was due on the 26th
         self.assertEqual(
-            self._sent_days(c["Filler1"])[:2],
+            self._sent_days(c["Filler1"], self.fillers[1])[:2],
             [("2026-01-21", self.heads_up.name), ("2026-01-29", self.gentle.name)],
         )  # due 24 January: the gentle reminder was due on the 27th
         # Fully paid: nothing after the payment, the level starts over.
         self.assertEqual(
-            self._sent_days(c["full"]),
+            self._sent_days(c["full"], self.inv_full),
             [("2026-01-02", self.heads_up.name), ("2026-01-08", self.gentle.name)],
         )
         for partner in (c["full"], c["kept"], c["plan_ok"]):
@@ -587,11 +590,11 @@ class TestFollowupQuarter(CollectionFollowupCommon):
         self.assertEqual(self.promise_kept.state, "kept")
         self.assertEqual(self.promise_broken.state, "broken")
         self.assertEqual(
-            self._sent_days(c["kept"]),
+            self._sent_days(c["kept"], self.inv_kept),
             [("2026-01-02", self.heads_up.name), ("2026-01-08", self.gentle.name)],
         )
         self.assertEqual(
-            self._sent_days(c["broken"])[2:],
+            self._sent_days(c["broken"], self.inv_broken)[2:],
             [("2026-01-20", self.firm.name), ("2026-02-04", self.formal.name)],
         )
         # Plans: paid to the cent is completed; the missed instalment of 25 February breaks the
@@ -600,8 +603,14 @@ class TestFollowupQuarter(CollectionFollowupCommon):
         self.assertEqual(self.plan_ok.state, "completed")
         self.assertEqual(self.plan_broken.state, "broken")
         self.assertEqual(str(self.plan_broken.broken_due_date), "2026-02-25")
-        self.assertEqual(self._sent_days(c["plan_ok"]), self._sent_days(c["plan_broken"])[:2])
-        self.assertEqual(self._sent_days(c["plan_broken"])[2:], [("2026-03-04", self.formal.name)])
+        self.assertEqual(
+            self._sent_days(c["plan_ok"], self.inv_plan_ok),
+            self._sent_days(c["plan_broken"], self.inv_plan_broken)[:2],
+        )
+        self.assertEqual(
+            self._sent_days(c["plan_broken"], self.inv_plan_broken)[2:],
+            [("2026-03-04", self.formal.name)],
+        )
         # The dispute: the other invoice was chased alone while it was open.
         self.assertEqual(self.dispute.state, "resolved")
         during = [
@@ -613,7 +622,7 @@ class TestFollowupQuarter(CollectionFollowupCommon):
         self.assertTrue(all(self.inv_disputed not in moves for moves in during))
         # The bank line of 14 January held the firm level 3 days.
         self.assertEqual(
-            self._sent_days(c["bank"])[2:],
+            self._sent_days(c["bank"], self.inv_bank)[2:],
             [("2026-01-17", self.firm.name), ("2026-02-04", self.formal.name)],
         )
         # The EUR customer: amounts in euros only, in the email and the SMS.
@@ -624,7 +633,7 @@ class TestFollowupQuarter(CollectionFollowupCommon):
             self.assertNotIn("$", text, channel)
         # The customer of both companies: each company's levels on its own days.
         self.assertEqual(
-            self._sent_days(c["both"], self.company),
+            self._sent_days(c["both"], self.inv_both, self.company),
             [
                 ("2026-01-02", self.heads_up.name),
                 ("2026-01-08", self.gentle.name),
@@ -633,7 +642,7 @@ class TestFollowupQuarter(CollectionFollowupCommon):
             ],
         )
         self.assertEqual(
-            self._sent_days(c["both"], self.branch),
+            self._sent_days(c["both"], self.inv_both_branch, self.branch),
             [
                 ("2026-01-07", self.heads_up.name),
                 ("2026-01-13", self.gentle.name),
@@ -642,4 +651,4 @@ class TestFollowupQuarter(CollectionFollowupCommon):
             ],
         )
         # The internal follower and the branch, followers of Followed Co, were never written to.
-        self.assertEqual(len(self._sent_days(c["follower"])), 4)
+        self.assertEqual(len(self._sent_days(c["follower"], self.inv_follower)), 4)
