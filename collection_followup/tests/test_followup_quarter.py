@@ -76,6 +76,12 @@ class TestFollowupQuarter(CollectionFollowupCommon):
             {"name": "Firm level fee", "fixed_amount": 25.0, "percent": 1.5}
         )
         cls.firm.late_fee_rule_id = cls.fee_rule
+        # The branch charges interest at the end of every month (12 % a year, actual/365).
+        cls.branch.collection_policy_id.late_fee_rule_id = (
+            env["collection.late.fee.rule"]
+            .with_company(cls.branch)
+            .create({"name": "Monthly interest", "interest": "fixed", "annual_rate": 12.0})
+        )
         cls.term = env["account.payment.term"].create(
             {
                 "name": "Half at 15, half at 45 days",
@@ -463,7 +469,7 @@ class TestFollowupQuarter(CollectionFollowupCommon):
                 text = (
                     action.sms_id.body if action.channel == "sms" else action.mail_message_id.body
                 )
-                eur_texts.append((action.channel, str(text)))
+                eur_texts.append((str(day), action.channel, str(text).replace("\xa0", " ")))
         per_level = defaultdict(int)
         for action in self._sent(actions).filtered(lambda a: a.channel == "email"):
             per_level[(action.partner_id, action.company_id)] += 1
@@ -545,7 +551,6 @@ class TestFollowupQuarter(CollectionFollowupCommon):
             (self.inv_simple, 40.0),  # 25.00 + 15.00, at the firm level on 15 January
             (self.inv_bank, 41.5),  # 25.00 + 16.50, on 17 January once the bank line's wait ended
             (self.inv_partial, 55.0),  # 25.00 + 30.00 on 20 January, before the part payment
-            (self.inv_eur, 0.0),  # the branch's levels charge no fee
             (self.inv_full, 0.0),  # paid on 12 January, before the firm level
             (self.inv_plan_ok, 0.0),  # in a plan from 10 January to its end
         ):
@@ -556,6 +561,21 @@ class TestFollowupQuarter(CollectionFollowupCommon):
                 0,
                 f"{move.name}: {fees.mapped('amount')}",
             )
+        # The branch's monthly interest, booked on the 1st for the month before, in the
+        # invoice's currency: January from the day after the due date, then February.
+        for move, expected in (
+            # 1,000.00 EUR x 12 % x 26/365 = 8.547945; x 54/365 = 17.753425, less 8.55
+            (self.inv_eur, [("2026-01", 8.55), ("2026-02", 9.2)]),
+            # 400.00 x 12 % x 21/365 = 2.761644; x 49/365 = 6.443836, less 2.76
+            (self.inv_both_branch, [("2026-01", 2.76), ("2026-02", 3.68)]),
+        ):
+            fees = Fee.search([("move_id", "=", move.id)], order="period_key")
+            self.assertEqual(fees.mapped("period_key"), [key for key, _amount in expected])
+            for fee, (key, amount) in zip(fees, expected, strict=True):
+                self.assertEqual(
+                    float_compare(fee.amount, amount, precision_digits=2), 0, f"{key} {fee.amount}"
+                )
+            self.assertEqual(fees.currency_id, move.currency_id)
         # Each level once, on its day: the heads-up 3 days before the due date, then +3,
         # +10, +30.
         self.assertEqual(
@@ -626,11 +646,15 @@ class TestFollowupQuarter(CollectionFollowupCommon):
             [("2026-01-17", self.firm.name), ("2026-02-04", self.formal.name)],
         )
         # The EUR customer: amounts in euros only, in the email and the SMS.
-        self.assertEqual(sorted({channel for channel, _text in self.eur_texts}), ["email", "sms"])
-        for channel, text in self.eur_texts:
-            self.assertIn("1,000.00", text, channel)
-            self.assertIn("€", text, channel)
-            self.assertNotIn("$", text, channel)
+        # The SMS of the firm level: the invoice; of the formal demand: the invoice and
+        # January's interest (8.55 EUR), both overdue.
+        sms = {day: text for day, channel, text in self.eur_texts if channel == "sms"}
+        self.assertIn("1,000.00 €", sms["2026-01-15"])
+        self.assertIn("formal demand to pay 1,008.55 € within 7 days", sms["2026-02-04"])
+        self.assertIn("email", {channel for _day, channel, _text in self.eur_texts})
+        for day, channel, text in self.eur_texts:
+            self.assertIn("€", text, f"{day} {channel}")
+            self.assertNotIn("$", text, f"{day} {channel}")
         # The customer of both companies: each company's levels on its own days.
         self.assertEqual(
             self._sent_days(c["both"], self.inv_both, self.company),
