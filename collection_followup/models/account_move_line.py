@@ -12,6 +12,17 @@ class AccountMoveLine(models.Model):
         index="btree_not_null",
         help="On a factoring transfer or recourse entry: the invoice of the batch it moves.",
     )
+    # Each receivable item escalates on its own days: the follow-up level it last reached
+    # (written by the run when a reminder names it at that level) and when.
+    collection_level_id = fields.Many2one(
+        "collection.followup.level",
+        string="Follow-up Level",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        help="The follow-up level this item last reached, set by the follow-up run.",
+    )
+    collection_level_date = fields.Date(string="Follow-up Level Date", readonly=True, copy=False)
 
     def reconcile(self):
         """Paying the overdue items lifts the customer's credit hold, marks promises kept and

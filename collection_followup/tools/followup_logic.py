@@ -202,3 +202,111 @@ def _next_date(delays, due_dates, current, today):
         if delays[index] >= 0 or (today - due).days <= 0
     ]
     return min(candidates) if candidates else None
+
+
+@dataclass(frozen=True)
+class ItemState:
+    """One open item owed and the level it last reached (its delay, None: no level yet)."""
+
+    key: int
+    due_date: date
+    sent_delay: int | None = None
+
+
+@dataclass
+class ItemsDecision:
+    """What the run does for one customer, item by item (see :func:`decide_items`).
+
+    ``action``/``level``/``date``: as :func:`decide` (``level``: the level to send, the
+    highest target, or the customer's level when nothing is sent); ``targets``: ``{key: index}``
+    of the items that move up today; ``sent``: ``{key: index}`` of the level each item already
+    had; ``passed``: ``{key: [index, ...]}`` the levels each moving item reaches or passes today
+    (above its own, up to its target included)."""
+
+    action: str
+    level: int | None
+    date: date | None
+    targets: dict = field(default_factory=dict)
+    sent: dict = field(default_factory=dict)
+    passed: dict = field(default_factory=dict)
+
+
+def item_target(delays, due_date, sent, today, step_by_step=False):
+    """The level an item moves up to today, or None when it stays where it is.
+
+    ``sent``: the index of the level the item last reached (None: none yet). The item moves
+    when it calls for a level above its own: to the highest it calls for, or, ``step_by_step``,
+    to the next one that applies after its own.
+    """
+    reached = item_level(delays, due_date, today)
+    if reached is None or (sent is not None and reached <= sent):
+        return None
+    if not step_by_step:
+        return reached
+    age = (today - due_date).days
+    first = 0 if sent is None else sent + 1
+    return next(i for i in range(first, reached + 1) if _calls_for(delays[i], age))
+
+
+def decide_items(
+    delays,
+    items,
+    last_sent_delay,
+    today,
+    *,
+    step_by_step=False,
+    last_sent_date=None,
+    min_gap_days=0,
+):
+    """Decide what the run does for one customer, each item escalating on its own days.
+
+    ``items``: the :class:`ItemState` of the open items owed. An item moves up when it calls
+    for a level above the one it last reached; the customer gets one reminder when any item
+    moves, at the highest level the moving items reach (``send``), unless the last reminder
+    (``last_sent_date``) is fewer than ``min_gap_days`` ago. Otherwise, when the customer's
+    level (``last_sent_delay``) is above the highest level of its open items (the items behind
+    it are paid), the level moves down to theirs (``reset``, None: back to the start);
+    otherwise ``wait``, with the first day an item moves up.
+    """
+    sent = {item.key: sent_index(delays, item.sent_delay) for item in items}
+    current = _max(sent.values())
+    targets, passed = {}, {}
+    for item in items:
+        target = item_target(delays, item.due_date, sent[item.key], today, step_by_step)
+        if target is None:
+            continue
+        targets[item.key] = target
+        first = 0 if sent[item.key] is None else sent[item.key] + 1
+        age = (today - item.due_date).days
+        passed[item.key] = [i for i in range(first, target + 1) if _calls_for(delays[i], age)]
+    gap_until = None
+    if last_sent_date and min_gap_days and (today - last_sent_date).days < min_gap_days:
+        gap_until = last_sent_date + timedelta(days=min_gap_days)
+    if targets and not gap_until:
+        level = max(targets.values())
+        since = min(
+            item.due_date + timedelta(days=delays[targets[item.key]])
+            for item in items
+            if item.key in targets
+        )
+        return ItemsDecision("send", level, since, targets, sent, passed)
+    customer = sent_index(delays, last_sent_delay)
+    if customer is not None and (current is None or current < customer):
+        action = "reset"
+    else:
+        action = "wait"
+    next_date = gap_until if targets else _next_item_date(delays, items, sent, today)
+    return ItemsDecision(action, current, next_date, {}, sent, {})
+
+
+def _next_item_date(delays, items, sent, today):
+    """First day one of the items calls for a level above its own."""
+    candidates = [
+        _next_date(delays, [item.due_date], sent[item.key], today) for item in items
+    ]
+    return _max_min(candidates)
+
+
+def _max_min(values):
+    values = [value for value in values if value is not None]
+    return min(values) if values else None
