@@ -557,9 +557,7 @@ class CollectionFollowupAction(models.Model):
         today = fields.Date.context_today(self)
         # still open: an item paid since an approval was prepared is not charged
         lines = self.line_ids & decision.lines if self.line_ids else decision.lines
-        invoices = lines.filtered(
-            lambda line: (line.date_maturity or line.date) < today
-        ).move_id
+        invoices = lines.filtered(lambda line: (line.date_maturity or line.date) < today).move_id
         rule = self.level_id.late_fee_rule_id.sudo()
         fees = rule._charge(invoices, today, today.isoformat())
         if not fees:

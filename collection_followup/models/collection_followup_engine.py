@@ -40,7 +40,7 @@ class FollowupDecision:
     company: models.Model
     policy: models.Model
     situation: object  # followup_logic.Situation
-    action: str  # "send", "reset" or "wait" (see followup_logic.decide)
+    action: str  # "send", "reset" or "wait" (see followup_logic.decide_items)
     level: models.Model  # the level to send, or the level the customer is at
     next_date: object  # datetime.date or None
     lines: models.Model  # account.move.line listed in the reminder
@@ -690,7 +690,9 @@ class CollectionFollowupEngine(models.AbstractModel):
         else:
             # edges: emails and SMS outside the customer's sending window are queued.
             now_channels, queued_until = self.env["collection.window"]._split(decision, channels)
-            actions = Action.create(fees + [{**base, "channel": channel} for channel in now_channels])
+            actions = Action.create(
+                fees + [{**base, "channel": channel} for channel in now_channels]
+            )
             actions._execute({partner.id: decision})
             if queued_until:
                 actions |= Action.create(

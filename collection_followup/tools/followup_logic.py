@@ -102,22 +102,6 @@ def item_level(delays, due_date, today):
     return reached
 
 
-def age_level(delays, due_date, today):
-    """Index of the highest level whose delay the item's age has passed, heads-up included.
-
-    This is how far the escalation has gone for the item; it only grows with time, so it tells
-    whether the last level sent is still justified by what is owed.
-    """
-    if due_date is None:
-        return None
-    age = (today - due_date).days
-    reached = None
-    for index, delay in enumerate(delays):
-        if delay <= age:
-            reached = index
-    return reached
-
-
 def sent_index(delays, last_sent_delay):
     """Position in the level table of the last level sent (identified by its delay).
 
@@ -136,60 +120,6 @@ def sent_index(delays, last_sent_delay):
 def _max(values):
     values = [value for value in values if value is not None]
     return max(values) if values else None
-
-
-def _applies(delays, index, due_dates, today):
-    """Whether some item calls for level ``index`` today (heads-up levels: items not yet due)."""
-    return any(_calls_for(delays[index], (today - due).days) for due in due_dates)
-
-
-def decide(
-    delays,
-    due_dates,
-    last_sent_delay,
-    today,
-    *,
-    step_by_step=False,
-    last_sent_date=None,
-    min_gap_days=0,
-):
-    """Decide what the run does for one customer owing items due on ``due_dates``.
-
-    Returns ``(action, level_index, date)``:
-
-    - ``("send", i, d)``: level ``i`` is called for and has not been sent in this episode;
-      ``d`` is the day it became due (before today if the run was late).
-    - ``("reset", i, d)``: the items that justified the last level sent are paid; the last
-      level moves down to ``i`` (None: back to the start) without sending anything; ``d`` is
-      when the next level will be due.
-    - ``("wait", i, d)``: nothing to send today; ``d`` is when the next level will be due
-      (None when the last level has been sent or nothing is owed).
-
-    ``step_by_step``: a customer found very late gets the next level after the last one sent
-    rather than going straight to the highest level reached. ``min_gap_days``: at least that
-    many days between two reminders (counted from ``last_sent_date``).
-    """
-    called_for = _max(item_level(delays, due, today) for due in due_dates)
-    escalated = _max(age_level(delays, due, today) for due in due_dates)
-    sent = sent_index(delays, last_sent_delay)
-    if sent is not None and (escalated is None or escalated < sent):
-        return "reset", escalated, _next_date(delays, due_dates, escalated, today)
-    if called_for is None or (sent is not None and called_for <= sent):
-        return "wait", sent, _next_date(delays, due_dates, sent, today)
-    target = called_for
-    if step_by_step:
-        first = 0 if sent is None else sent + 1
-        target = next(
-            i for i in range(first, called_for + 1) if _applies(delays, i, due_dates, today)
-        )
-    if last_sent_date and min_gap_days and (today - last_sent_date).days < min_gap_days:
-        return "wait", sent, last_sent_date + timedelta(days=min_gap_days)
-    since = min(
-        due + timedelta(days=delays[target])
-        for due in due_dates
-        if delays[target] <= (today - due).days
-    )
-    return "send", target, since
 
 
 def _next_date(delays, due_dates, current, today):
@@ -217,8 +147,11 @@ class ItemState:
 class ItemsDecision:
     """What the run does for one customer, item by item (see :func:`decide_items`).
 
-    ``action``/``level``/``date``: as :func:`decide` (``level``: the level to send, the
-    highest target, or the customer's level when nothing is sent); ``targets``: ``{key: index}``
+    ``action``: ``send`` (a reminder today), ``reset`` (the customer's level moves down to
+    ``level`` without sending) or ``wait``; ``level``: the level to send, the highest target,
+    or else the highest level of the open items (None: none); ``date``: when sending, the first
+    day the level sent became due for an item (before today if the run was late), else the
+    day the next item moves up (None: never); ``targets``: ``{key: index}``
     of the items that move up today; ``sent``: ``{key: index}`` of the level each item already
     had; ``passed``: ``{key: [index, ...]}`` the levels each moving item reaches or passes today
     (above its own, up to its target included)."""
@@ -301,9 +234,7 @@ def decide_items(
 
 def _next_item_date(delays, items, sent, today):
     """First day one of the items calls for a level above its own."""
-    candidates = [
-        _next_date(delays, [item.due_date], sent[item.key], today) for item in items
-    ]
+    candidates = [_next_date(delays, [item.due_date], sent[item.key], today) for item in items]
     return _max_min(candidates)
 
 
