@@ -6,8 +6,8 @@ import pytest
 
 from odoo.addons.collection_followup.tools.followup_logic import (
     Item,
-    build_situation,
     ItemState,
+    build_situation,
     decide_items,
     item_level,
     sent_index,

@@ -190,9 +190,9 @@ class CollectionFollowupEngine(models.AbstractModel):
         Returns ``{commercial_partner_id: [(line_id, due_date, amount_residual, at_agency,
         level_id, level_delay), ...]}``, amounts in company currency; ``at_agency``: the
         customer has an open collection agency case in the company; ``level_id`` and
-        ``level_delay``: the follow-up level the item last reached (None: none yet). Lines of invoices that may not be chased (see
-        collection.eligibility: payment blocked, disputed, in a payment plan in force...) are
-        left out, in the same query.
+        ``level_delay``: the follow-up level the item last reached (None: none yet). Lines of
+        invoices that may not be chased (see collection.eligibility: payment blocked, disputed,
+        in a payment plan in force...) are left out, in the same query.
         """
         if partner_ids is not None and not partner_ids:
             return {}
