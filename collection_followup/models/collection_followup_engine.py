@@ -720,10 +720,13 @@ class CollectionFollowupEngine(models.AbstractModel):
     @api.model
     def _fee_values(self, decision, moves, base):
         """The fee actions of a reminder: for each level with a late fee rule that an item of
-        ``moves`` reaches or passes on its way up, one action charging the rule on the invoices
-        of those items (values for ``collection.followup.action``, lowest level first)."""
+        ``moves`` (fee documents aside) reaches or passes on its way up, one action charging the
+        rule on the invoices of those items (values for ``collection.followup.action``, lowest
+        level first)."""
         by_level = defaultdict(list)
         for key in moves:
+            if decision.lines.browse(key).move_id.collection_late_fee_origin_id:
+                continue  # a fee document bears no fee (see collection.late.fee.rule)
             for level in decision.passed.get(key, ()):
                 if level.late_fee_rule_id:
                     by_level[level].append(key)
