@@ -162,6 +162,14 @@ def test_an_item_whose_level_was_removed_from_the_table_counts_at_the_level_belo
     assert (result.action, result.level, result.date) == ("wait", 2, date(2026, 3, 22))
 
 
+def test_an_item_due_the_day_it_was_issued_gets_no_heads_up():
+    # A fee invoice booked and due today: nothing ahead to warn of; its gentle reminder comes
+    # 3 days late.
+    items = [ItemState(1, TODAY, None, heads_up=False)]
+    result = decide_items(DELAYS, items, None, TODAY)
+    assert (result.action, result.level, result.date) == ("wait", None, date(2026, 3, 18))
+
+
 def test_empty_level_table_never_sends():
     result = decide([], [date(2026, 1, 1)], [None], None)
     assert (result.action, result.level, result.date) == ("wait", None, None)

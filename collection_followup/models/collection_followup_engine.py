@@ -188,9 +188,10 @@ class CollectionFollowupEngine(models.AbstractModel):
         """Open receivable lines of the company, per commercial partner, in one query.
 
         Returns ``{commercial_partner_id: [(line_id, due_date, amount_residual, at_agency,
-        level_id, level_delay), ...]}``, amounts in company currency; ``at_agency``: the
-        customer has an open collection agency case in the company; ``level_id`` and
-        ``level_delay``: the follow-up level the item last reached (None: none yet). Lines of
+        level_id, level_delay, due_on_issue), ...]}``, amounts in company currency;
+        ``at_agency``: the customer has an open collection agency case in the company;
+        ``level_id`` and ``level_delay``: the follow-up level the item last reached (None: none
+        yet); ``due_on_issue``: the item was due the day it was booked (a fee document...). Lines of
         invoices that may not be chased (see collection.eligibility: payment blocked, disputed,
         in a payment plan in force...) are left out, in the same query.
         """
@@ -212,7 +213,8 @@ class CollectionFollowupEngine(models.AbstractModel):
                           FROM collection_agency_case agency_case
                          WHERE agency_case.company_id = %(company)s
                            AND agency_case.state IN %(agency_open_states)s),
-                       line.collection_level_id, item_level.delay
+                       line.collection_level_id, item_level.delay,
+                       COALESCE(line.date_maturity, line.date) <= line.date
                   FROM account_move_line line
                   JOIN account_account account ON account.id = line.account_id
                   JOIN account_move move ON move.id = line.move_id
@@ -314,11 +316,19 @@ class CollectionFollowupEngine(models.AbstractModel):
         situation = build_situation([Item(*row[:3]) for row in rows], today, tolerance)
         at_agency = any(row[3] for row in rows)
         stored = {row[0]: (row[4], row[5]) for row in rows}  # line: (level id, its delay)
+        due_on_issue = {row[0] for row in rows if row[6]}
         last = partner.collection_last_level_id
         items = decide_items(
             delays,
             [
-                ItemState(item.key, item.due_date, stored[item.key][1])
+                # An item due the day it was booked (a fee document, an invoice due at once)
+                # has no due date ahead to warn of: no heads-up.
+                ItemState(
+                    item.key,
+                    item.due_date,
+                    stored[item.key][1],
+                    heads_up=item.key not in due_on_issue,
+                )
                 for item, _amount in situation.open_items
             ],
             last.delay if last else None,

@@ -47,21 +47,23 @@ class TestEscalationPerItem(CollectionFollowupCommon):
             self.assertFalse(actions, f"no action on {day}")
 
     @staticmethod
-    def _item(line):
-        return line.move_id.line_ids.filtered(
+    def _item(move):
+        """The receivable item of ``move`` (one instalment)."""
+        return move.line_ids.filtered(
             lambda item: item.account_id.account_type == "asset_receivable"
         )
 
     @staticmethod
     def _rows(mail):
-        """``{invoice name: row text}`` of the items table of ``mail``."""
+        """``{invoice name: cells}`` of the items table of ``mail`` (invoice, invoice date, due
+        date, status, level, amount)."""
         rows = {}
         for row in re.findall(r"<tr[^>]*>(.*?)</tr>", str(mail.body_html), re.S):
             cells = [
                 unescape(re.sub(r"<[^>]+>", "", cell)).strip()
                 for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
             ]
-            if cells:
+            if len(cells) == 6:
                 rows[cells[0]] = cells
         return rows
 

@@ -122,25 +122,16 @@ def _max(values):
     return max(values) if values else None
 
 
-def _next_date(delays, due_dates, current, today):
-    """First day one of the items calls for a level above ``current``."""
-    following = range(0 if current is None else current + 1, len(delays))
-    candidates = [
-        due + timedelta(days=delays[index])
-        for due in due_dates
-        for index in following
-        if delays[index] >= 0 or (today - due).days <= 0
-    ]
-    return min(candidates) if candidates else None
-
-
 @dataclass(frozen=True)
 class ItemState:
-    """One open item owed and the level it last reached (its delay, None: no level yet)."""
+    """One open item owed and the level it last reached (its delay, None: no level yet).
+    ``heads_up``: the levels before the due date apply to it (not to an item due the day it
+    was issued: nothing ahead to warn of)."""
 
     key: int
     due_date: date
     sent_delay: int | None = None
+    heads_up: bool = True
 
 
 @dataclass
@@ -164,15 +155,18 @@ class ItemsDecision:
     passed: dict = field(default_factory=dict)
 
 
-def item_target(delays, due_date, sent, today, step_by_step=False):
+def item_target(delays, due_date, sent, today, step_by_step=False, heads_up=True):
     """The level an item moves up to today, or None when it stays where it is.
 
     ``sent``: the index of the level the item last reached (None: none yet). The item moves
     when it calls for a level above its own: to the highest it calls for, or, ``step_by_step``,
-    to the next one that applies after its own.
+    to the next one that applies after its own. ``heads_up`` False: not to a level before the
+    due date.
     """
     reached = item_level(delays, due_date, today)
     if reached is None or (sent is not None and reached <= sent):
+        return None
+    if not heads_up and delays[reached] < 0:
         return None
     if not step_by_step:
         return reached
@@ -205,7 +199,9 @@ def decide_items(
     current = _max(sent.values())
     targets, passed = {}, {}
     for item in items:
-        target = item_target(delays, item.due_date, sent[item.key], today, step_by_step)
+        target = item_target(
+            delays, item.due_date, sent[item.key], today, step_by_step, item.heads_up
+        )
         if target is None:
             continue
         targets[item.key] = target
@@ -234,10 +230,12 @@ def decide_items(
 
 def _next_item_date(delays, items, sent, today):
     """First day one of the items calls for a level above its own."""
-    candidates = [_next_date(delays, [item.due_date], sent[item.key], today) for item in items]
-    return _max_min(candidates)
-
-
-def _max_min(values):
-    values = [value for value in values if value is not None]
-    return min(values) if values else None
+    candidates = []
+    for item in items:
+        following = range(0 if sent[item.key] is None else sent[item.key] + 1, len(delays))
+        candidates += [
+            item.due_date + timedelta(days=delays[index])
+            for index in following
+            if delays[index] >= 0 or (item.heads_up and (today - item.due_date).days <= 0)
+        ]
+    return min(candidates) if candidates else None
