@@ -771,6 +771,31 @@ class CollectionFollowupEngine(models.AbstractModel):
         )
 
     @api.model
+    def _reset_items(self, partner, company):
+        """The open receivable items of ``partner`` (a commercial partner) in ``company`` start
+        from the first level again (a manager's reset of the customer's level)."""
+        self.env["account.move.line"].flush_model(["collection_level_id", "reconciled"])
+        # The engine's bookkeeping on the receivable lines (see _mark_items).
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_move_line
+                   SET collection_level_id = NULL, collection_level_date = NULL
+                 WHERE company_id = %s
+                   AND collection_level_id IS NOT NULL
+                   AND NOT reconciled
+                   AND partner_id IN (
+                        SELECT id FROM res_partner WHERE commercial_partner_id = %s)
+                """,
+                company.id,
+                partner.id,
+            )
+        )
+        self.env["account.move.line"].invalidate_model(
+            ["collection_level_id", "collection_level_date"]
+        )
+
+    @api.model
     def _record(self, run, partner_id, outcome, reason="", attempts=1, decision=None):
         """Write the customer's line of ``run`` (one per customer: a retry updates it)."""
         values = {"outcome": outcome, "reason": reason or False, "attempts": attempts}

@@ -1,8 +1,11 @@
+import importlib.util
 import re
 from html import unescape
+from pathlib import Path
 
 from freezegun import freeze_time
 
+from odoo.modules import get_module_path
 from odoo.tests import new_test_user, tagged
 from odoo.tools import format_amount
 
@@ -85,7 +88,14 @@ class TestEscalationPerItem(CollectionFollowupCommon):
         self.assertEqual(set(rows), {invoice.name for invoice in items})
         for invoice, (level, days_late) in items.items():
             row = rows[invoice.name]
-            self.assertEqual(row[3], f"Days late: {days_late}", invoice.name)
+            status = (
+                f"Days late: {days_late}"
+                if days_late > 0
+                else "Due today"
+                if days_late == 0
+                else f"Days until due: {-days_late}"
+            )
+            self.assertEqual(row[3], status, invoice.name)
             self.assertEqual(row[4], level.name if level else "", invoice.name)
         return mail
 
@@ -313,3 +323,47 @@ class TestEscalationPerItem(CollectionFollowupCommon):
         self.assertRecordValues(fee, [{"amount": 25.0, "date": self._date("2026-02-12")}])
         self._quiet_nights("2026-02-12", "2026-02-13")
         self.assertEqual(self.Fee.search([("move_id", "=", invoice.id)]), fee)
+
+    # ------------------------------------------------------------------
+    # Upgrade from 18.0.2.1: the items get the level of the last reminder naming them
+    # ------------------------------------------------------------------
+
+    def _migration(self):
+        path = Path(get_module_path("collection_followup"), "migrations/18.0.2.2.0/post-migrate.py")
+        spec = importlib.util.spec_from_file_location("collection_followup_migration_18_2_2", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    def test_upgrade_gives_items_the_level_of_the_last_reminder_naming_them(self):
+        old = self._create_invoice(self.customer, 1000.0, "2025-12-01", due_date="2026-01-01")
+        self._night("2026-01-11")  # firm
+        self._night("2026-01-31")  # formal
+        new = self._create_invoice(self.customer, 300.0, "2026-01-31", due_date="2026-02-03")
+        # Before 18.0.2.2 the items had no level: only the customer had one.
+        self.env.cr.execute(
+            "UPDATE account_move_line SET collection_level_id = NULL, collection_level_date = NULL"
+        )
+        self.env.invalidate_all()
+        self._migration().migrate(self.env.cr, "18.0.2.1.0")
+        self.env.invalidate_all()
+        self.assertRecordValues(
+            self._item(old) | self._item(new),
+            [
+                {
+                    "collection_level_id": self.formal.id,
+                    "collection_level_date": self._date("2026-01-31"),
+                },
+                {"collection_level_id": False, "collection_level_date": False},
+            ],
+        )
+        # The formal demand is not sent again; the new invoice gets its own reminders.
+        _actions, mails = self._night("2026-02-01")
+        self._assert_reminder(
+            mails, "heads_up", {old: (self.formal, 31), new: (self.heads_up, -2)}, 1000.0
+        )
+        self._quiet_nights("2026-02-02", "2026-02-05")
+        _actions, mails = self._night("2026-02-06")
+        self._assert_reminder(
+            mails, "gentle", {old: (self.formal, 36), new: (self.gentle, 3)}, 1300.0
+        )
