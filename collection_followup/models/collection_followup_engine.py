@@ -191,9 +191,9 @@ class CollectionFollowupEngine(models.AbstractModel):
         level_id, level_delay, due_on_issue), ...]}``, amounts in company currency;
         ``at_agency``: the customer has an open collection agency case in the company;
         ``level_id`` and ``level_delay``: the follow-up level the item last reached (None: none
-        yet); ``due_on_issue``: the item was due the day it was booked (a fee document...). Lines of
-        invoices that may not be chased (see collection.eligibility: payment blocked, disputed,
-        in a payment plan in force...) are left out, in the same query.
+        yet); ``due_on_issue``: the item was due the day it was booked (a fee document...).
+        Lines of invoices that may not be chased (see collection.eligibility: payment blocked,
+        disputed, in a payment plan in force...) are left out, in the same query.
         """
         if partner_ids is not None and not partner_ids:
             return {}
@@ -672,7 +672,8 @@ class CollectionFollowupEngine(models.AbstractModel):
                 decision, self.env["collection.retry"]._substitute(decision, level._get_channels())
             )
             skipped.run_id = run
-        # The fees are the levels' passed by each item, not only the level sent's.
+        # The fees are those of every level an item moves up to or past, not only the level
+        # sent's (see _fee_values); the items move up to the level sent at most.
         channels = [channel for channel in channels if channel != "fee"]
         moves = {key: item for key, item in decision.moves.items() if item.delay <= level.delay}
         fees = self._fee_values(decision, moves, base)
