@@ -51,3 +51,11 @@ def test_minimum_gap_between_two_reminders_postpones():
 def test_minimum_gap_elapsed_sends():
     result = decide(date(2026, 3, 5), 3, last_sent_date=date(2026, 3, 8), min_gap_days=7)
     assert (result.action, result.level) == ("send", 2)
+
+
+def test_step_by_step_item_due_on_issue_skips_the_heads_up():
+    # Due today, booked today, with a level on the due date: that level, not the heads-up.
+    delays = [-3, 0, 10]
+    items = [ItemState(1, TODAY, None, heads_up=False)]
+    result = decide_items(delays, items, None, TODAY, step_by_step=True)
+    assert (result.action, result.level, result.passed) == ("send", 1, {1: [1]})

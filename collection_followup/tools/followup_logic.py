@@ -142,10 +142,10 @@ class ItemsDecision:
     ``level`` without sending) or ``wait``; ``level``: the level to send, the highest target,
     or else the highest level of the open items (None: none); ``date``: when sending, the first
     day the level sent became due for an item (before today if the run was late), else the
-    day the next item moves up (None: never); ``targets``: ``{key: index}``
-    of the items that move up today; ``sent``: ``{key: index}`` of the level each item already
-    had; ``passed``: ``{key: [index, ...]}`` the levels each moving item reaches or passes today
-    (above its own, up to its target included)."""
+    day the next item moves up (None: never); ``targets``: ``{key: index}`` of the items that
+    move up today; ``sent``: ``{key: index}`` of the level each item already had; ``passed``:
+    ``{key: [index, ...]}`` the levels each moving item reaches or passes today (above its own,
+    up to its target included)."""
 
     action: str
     level: int | None
@@ -170,9 +170,18 @@ def item_target(delays, due_date, sent, today, step_by_step=False, heads_up=True
         return None
     if not step_by_step:
         return reached
+    return _passed(delays, due_date, sent, reached, today, heads_up)[0]
+
+
+def _passed(delays, due_date, sent, target, today, heads_up=True):
+    """Indexes of the levels above ``sent`` up to ``target`` that apply to the item today."""
     age = (today - due_date).days
     first = 0 if sent is None else sent + 1
-    return next(i for i in range(first, reached + 1) if _calls_for(delays[i], age))
+    return [
+        index
+        for index in range(first, target + 1)
+        if _calls_for(delays[index], age) and (heads_up or delays[index] >= 0)
+    ]
 
 
 def decide_items(
@@ -205,9 +214,9 @@ def decide_items(
         if target is None:
             continue
         targets[item.key] = target
-        first = 0 if sent[item.key] is None else sent[item.key] + 1
-        age = (today - item.due_date).days
-        passed[item.key] = [i for i in range(first, target + 1) if _calls_for(delays[i], age)]
+        passed[item.key] = _passed(
+            delays, item.due_date, sent[item.key], target, today, item.heads_up
+        )
     gap_until = None
     if last_sent_date and min_gap_days and (today - last_sent_date).days < min_gap_days:
         gap_until = last_sent_date + timedelta(days=min_gap_days)
