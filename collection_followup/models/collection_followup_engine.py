@@ -177,6 +177,7 @@ class CollectionFollowupEngine(models.AbstractModel):
                 "collection_level_id",
             ]
         )
+        self.env["account.move"].flush_model(["collection_late_fee_origin_id"])
         self.env["collection.followup.level"].flush_model(["delay"])
         self.env["account.account"].flush_model(["account_type"])
         self.env["collection.eligibility"]._collection_flush()
@@ -191,7 +192,7 @@ class CollectionFollowupEngine(models.AbstractModel):
         level_id, level_delay, due_on_issue), ...]}``, amounts in company currency;
         ``at_agency``: the customer has an open collection agency case in the company;
         ``level_id`` and ``level_delay``: the follow-up level the item last reached (None: none
-        yet); ``due_on_issue``: the item was due the day it was booked (a fee document...).
+        yet); ``due_on_issue``: the item was due the day it was booked, or is a fee document.
         Lines of invoices that may not be chased (see collection.eligibility: payment blocked,
         disputed, in a payment plan in force...) are left out, in the same query.
         """
@@ -214,7 +215,8 @@ class CollectionFollowupEngine(models.AbstractModel):
                          WHERE agency_case.company_id = %(company)s
                            AND agency_case.state IN %(agency_open_states)s),
                        line.collection_level_id, item_level.delay,
-                       COALESCE(line.date_maturity, line.date) <= line.date
+                       (COALESCE(line.date_maturity, line.date) <= line.date
+                        OR move.collection_late_fee_origin_id IS NOT NULL)
                   FROM account_move_line line
                   JOIN account_account account ON account.id = line.account_id
                   JOIN account_move move ON move.id = line.move_id
@@ -321,8 +323,8 @@ class CollectionFollowupEngine(models.AbstractModel):
         items = decide_items(
             delays,
             [
-                # An item due the day it was booked (a fee document, an invoice due at once)
-                # has no due date ahead to warn of: no heads-up.
+                # An item due the day it was booked (an invoice due at once, a fee document or
+                # interest note) has no due date ahead to warn of: no heads-up.
                 ItemState(
                     item.key,
                     item.due_date,

@@ -277,6 +277,44 @@ class TestEscalationPerItem(CollectionFollowupCommon):
         self.assertEqual(self.Fee.search_count([("move_id", "=", invoice.id)]), 1)
         self.assertFalse(self.Fee.search([("move_id", "=", fee_document.id)]))
 
+    def test_monthly_interest_notes_are_chased_at_their_own_levels(self):
+        self.policy.late_fee_rule_id = self.env["collection.late.fee.rule"].create(
+            {"name": "Interest", "interest": "fixed", "annual_rate": 12.0}
+        )
+        invoice = self._create_invoice(self.customer, 1000.0, "2026-01-01", due_date="2026-01-31")
+        self._night("2026-02-03")
+        self._night("2026-02-10")
+        self.assertEqual(self._item(invoice).collection_level_id, self.firm)
+        with freeze_time("2026-03-01"):
+            self.env(user=self.cron.user_id)["collection.late.fee.rule"]._cron_accrue_monthly()
+        # February: 1,000.00 x 12 % x 28/365 = 9.21, booked on 28 February, due 1 March.
+        note = self.Fee.search([("move_id", "=", invoice.id)]).fee_move_id
+        self.assertRecordValues(
+            note,
+            [
+                {
+                    "amount_total": 9.21,
+                    "invoice_date": self._date("2026-02-28"),
+                    "invoice_date_due": self._date("2026-03-01"),
+                }
+            ],
+        )
+        # A fee document gets no heads-up; it is listed once overdue, at no level yet.
+        self._quiet_nights("2026-03-01")
+        _actions, mails = self._night("2026-03-02")
+        self._assert_reminder(
+            mails, "formal", {invoice: (self.formal, 30), note: (None, 1)}, 1009.21
+        )
+        self._quiet_nights("2026-03-03")
+        _actions, mails = self._night("2026-03-04")
+        self._assert_reminder(
+            mails, "gentle", {invoice: (self.formal, 32), note: (self.gentle, 3)}, 1009.21
+        )
+        _actions, mails = self._night("2026-03-11")
+        self._assert_reminder(
+            mails, "firm", {invoice: (self.formal, 39), note: (self.firm, 10)}, 1009.21
+        )
+
     def test_step_by_step_charges_each_level_as_it_is_sent(self):
         self.company.collection_skip_levels = False
         self.firm.late_fee_rule_id = self._fixed_rule(25.0)
