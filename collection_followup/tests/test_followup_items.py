@@ -5,6 +5,7 @@ from pathlib import Path
 
 from freezegun import freeze_time
 
+from odoo.exceptions import AccessError
 from odoo.modules import get_module_path
 from odoo.tests import new_test_user, tagged
 from odoo.tools import format_amount
@@ -361,6 +362,19 @@ class TestEscalationPerItem(CollectionFollowupCommon):
         self.assertRecordValues(fee, [{"amount": 25.0, "date": self._date("2026-02-12")}])
         self._quiet_nights("2026-02-12", "2026-02-13")
         self.assertEqual(self.Fee.search([("move_id", "=", invoice.id)]), fee)
+
+    def test_only_the_run_sets_an_items_level(self):
+        invoice = self._create_invoice(self.customer, 800.0, "2025-12-01", due_date="2026-01-01")
+        self._night("2026-01-05")
+        item = self._item(invoice)
+        self.assertEqual(item.collection_level_id, self.gentle)
+        for groups in ("account.group_account_invoice", "account.group_account_manager"):
+            user = new_test_user(self.env, f"items_{groups[-7:]}", groups=groups)
+            with self.assertRaises(AccessError):
+                item.with_user(user).write({"collection_level_id": self.firm.id})
+            with self.assertRaises(AccessError):
+                item.with_user(user).write({"collection_level_date": "2026-01-01"})
+        self.assertEqual(item.collection_level_id, self.gentle)
 
     # ------------------------------------------------------------------
     # Upgrade from 18.0.2.1: the items get the level of the last reminder naming them
