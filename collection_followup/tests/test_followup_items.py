@@ -368,8 +368,11 @@ class TestEscalationPerItem(CollectionFollowupCommon):
         self._night("2026-01-05")
         item = self._item(invoice)
         self.assertEqual(item.collection_level_id, self.gentle)
-        for groups in ("account.group_account_invoice", "account.group_account_manager"):
-            user = new_test_user(self.env, f"items_{groups[-7:]}", groups=groups)
+        for login, groups in (
+            ("items_clerk", "account.group_account_invoice"),
+            ("items_accountant", "account.group_account_manager"),
+        ):
+            user = new_test_user(self.env, login, groups=groups)
             with self.assertRaises(AccessError):
                 item.with_user(user).write({"collection_level_id": self.firm.id})
             with self.assertRaises(AccessError):
