@@ -363,6 +363,36 @@ class TestEscalationPerItem(CollectionFollowupCommon):
         self._quiet_nights("2026-02-12", "2026-02-13")
         self.assertEqual(self.Fee.search([("move_id", "=", invoice.id)]), fee)
 
+    def test_a_failed_channel_of_a_lower_level_sent_last_is_retried(self):
+        customer = self.other_customer
+        customer.write({"mobile": "0912 345 6789", "country_id": self.env.ref("base.ir").id})
+        self._create_invoice(customer, 500.0, "2025-11-01", due_date="2025-12-01")
+        actions, _mails = self._night("2026-01-05")
+        self.assertEqual(
+            self._item_states(actions, customer),
+            [("email", "done"), ("letter", "done"), ("sms", "done")],
+        )
+        # A new invoice reaches the firm level; its SMS fails (a wrong number): it is tried
+        # again the next day, although the customer's level is the formal demand.
+        customer.mobile = "12345"
+        self._create_invoice(customer, 200.0, "2026-01-01", due_date="2026-01-10")
+        actions, _mails = self._night("2026-01-20")
+        self.assertEqual(
+            self._item_states(actions, customer), [("email", "done"), ("sms", "failed")]
+        )
+        self.assertEqual(actions.level_id, self.firm)
+        self.assertEqual(customer.collection_last_level_id, self.formal)
+        actions, mails = self._night("2026-01-21")
+        self.assertFalse(mails)
+        self.assertEqual(self._item_states(actions, customer), [("sms", "failed")])
+        self.assertEqual(actions.level_id, self.firm)
+
+    @staticmethod
+    def _item_states(actions, partner):
+        return sorted(
+            (action.channel, action.state) for action in actions if action.partner_id == partner
+        )
+
     def test_only_the_run_sets_an_items_level(self):
         invoice = self._create_invoice(self.customer, 800.0, "2025-12-01", due_date="2026-01-01")
         self._night("2026-01-05")
