@@ -633,6 +633,7 @@ def e2e_server(ctx: Ctx, db: str):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = LOG_DIR / "odoo-e2e.log"
+    LOG_DIR.mkdir(exist_ok=True)
     say(f"starting Odoo on {url} for the e2e tests (log: {log})")
     args = ["-d", db, f"--db-filter=^{re.escape(db)}$", f"--http-port={port}"]
     args += ["--http-interface=127.0.0.1", "--max-cron-threads=0"]
