@@ -161,6 +161,61 @@ class TestCollectionDashboard(AccountTestInvoicingHttpCommon):
             with self.assertRaises(AccessError):
                 self.env["collection.dashboard"].with_user(user).get_dashboard_data()
 
+    def test_other_company_stays_out(self):
+        """A collector of this company sees nothing of another one: not on the dashboard, not
+        in the aged balance's groups, even when asking for it; a collector of both sees the
+        other one's when working in it; a portal user cannot group the aged balance."""
+        branch = self.setup_other_company(name="Branch Office")["company"]
+        today = fields.Date.context_today(self.env.user)
+        fabrikam = self.env["res.partner"].create({"name": "Fabrikam Inc"})
+        branch_invoice = (
+            self.env["account.move"]
+            .with_company(branch)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": fabrikam.id,
+                    "invoice_date": today - timedelta(days=70),
+                    "invoice_date_due": today - timedelta(days=40),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {"name": "Work", "price_unit": 900.0, "tax_ids": [Command.clear()]}
+                        )
+                    ],
+                }
+            )
+        )
+        branch_invoice.action_post()
+        data = self.env["collection.dashboard"].with_user(self.collector).get_dashboard_data()
+        self.assertEqual((data["aging"]["overdue"], data["aging"]["total"]), (1000.0, 1300.0))
+        buckets = {bucket["key"]: bucket["amount"] for bucket in data["aging"]["buckets"]}
+        self.assertEqual(buckets["2_31_60"], 0.0)
+        self.assertEqual([top["name"] for top in data["top_customers"]], ["Northwind Traders"])
+        self.assertEqual(data["forecast"]["weeks"][0]["total"], 1000.0)
+        aged = self.env["collection.aged.balance"].with_user(self.collector)
+        groups = aged.read_group([], ["amount_residual:sum"], ["company_id"])
+        self.assertEqual(
+            [(group["company_id"][0], group["amount_residual"]) for group in groups],
+            [(self.company.id, 1300.0)],
+        )
+        branch_only = [("company_id", "=", branch.id)]
+        self.assertFalse(aged.read_group(branch_only, ["amount_residual:sum"], ["company_id"]))
+        both = new_test_user(
+            self.env,
+            "dash_two_companies",
+            groups="collection_followup.group_collection_user",
+            company_ids=[Command.set((self.company | branch).ids)],
+        )
+        dashboard = self.env["collection.dashboard"].with_user(both)
+        data = dashboard.with_context(allowed_company_ids=branch.ids).get_dashboard_data()
+        self.assertEqual((data["aging"]["overdue"], data["aging"]["total"]), (900.0, 900.0))
+        self.assertEqual([top["name"] for top in data["top_customers"]], ["Fabrikam Inc"])
+        portal = new_test_user(self.env, "dash_portal_group", groups="base.group_portal")
+        with self.assertRaises(AccessError):
+            self.env["collection.aged.balance"].with_user(portal).read_group(
+                [], ["amount_residual:sum"], ["partner_id"]
+            )
+
     def test_dashboard_tour(self):
         self.start_tour(
             "/odoo/collections-dashboard", "collection_followup_dashboard", login="dash_collector"
