@@ -119,6 +119,14 @@ class CollectionAgedBalance(models.Model):
         string="Over 180", readonly=True, currency_field="company_currency_id"
     )
 
+    def init(self):
+        # What was matched after a date (the aged balance of a past day adds it back).
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS account_partial_reconcile_collection_max_date_idx"
+            " ON account_partial_reconcile (max_date)"
+        )
+        super().init()
+
     @api.model
     def _as_of(self):
         """The date of the analysis: the context's ``collection_as_of`` or today."""
@@ -159,13 +167,8 @@ class CollectionAgedBalance(models.Model):
               GROUP BY line_id
             ),
             open_lines AS (
-                SELECT aml.id, aml.move_id, aml.company_id, aml.company_currency_id,
-                       aml.currency_id, aml.date,
-                       COALESCE(move.commercial_partner_id, aml.partner_id) AS partner_id,
-                       COALESCE(aml.date_maturity, aml.date) AS date_maturity,
-                       aml.amount_residual + COALESCE(later.amount, 0) AS residual,
-                       aml.amount_residual_currency + COALESCE(later.amount_currency, 0)
-                           AS residual_currency
+                -- Open today (an index on the unreconciled lines finds them) ...
+                SELECT %(line_columns)s
                   FROM account_move_line aml
                   JOIN account_move move ON move.id = aml.move_id
                   JOIN res_currency cur ON cur.id = aml.company_currency_id
@@ -173,10 +176,21 @@ class CollectionAgedBalance(models.Model):
                  WHERE %(receivable)s
                    AND aml.parent_state = 'posted'
                    AND aml.date <= %(as_of)s
-                   -- Open today, or matched after the date (then maybe open on it).
-                   AND (aml.reconciled IS NOT TRUE OR later.line_id IS NOT NULL)
+                   AND aml.reconciled IS NOT TRUE
                    AND ROUND(aml.amount_residual + COALESCE(later.amount, 0), cur.decimal_places)
                        != 0
+                 UNION ALL
+                -- ... or settled today but matched after the date, then maybe open on it.
+                SELECT %(line_columns)s
+                  FROM later
+                  JOIN account_move_line aml ON aml.id = later.line_id
+                  JOIN account_move move ON move.id = aml.move_id
+                  JOIN res_currency cur ON cur.id = aml.company_currency_id
+                 WHERE %(receivable)s
+                   AND aml.parent_state = 'posted'
+                   AND aml.date <= %(as_of)s
+                   AND aml.reconciled
+                   AND ROUND(aml.amount_residual + later.amount, cur.decimal_places) != 0
             ),
             levels AS (
                 SELECT DISTINCT ON (rel.account_move_line_id)
@@ -280,6 +294,15 @@ class CollectionAgedBalance(models.Model):
             """,
             as_of=as_of,
             receivable=receivable_account(self.env),
+            line_columns=SQL(
+                """aml.id, aml.move_id, aml.company_id, aml.company_currency_id,
+                   aml.currency_id, aml.date,
+                   COALESCE(move.commercial_partner_id, aml.partner_id) AS partner_id,
+                   COALESCE(aml.date_maturity, aml.date) AS date_maturity,
+                   aml.amount_residual + COALESCE(later.amount, 0) AS residual,
+                   aml.amount_residual_currency + COALESCE(later.amount_currency, 0)
+                       AS residual_currency"""
+            ),
             later_sides=partial_sides(SQL("p.max_date > %s", as_of)),
             collector=collector("partner", "company", SQL("ol.company_id")),
         )
