@@ -59,6 +59,35 @@ class TestCollectionForecast(CollectionFollowupCommon):
         self.assertEqual(forecast["disputed"], 250.0)
         self.assertEqual(forecast["disputed_line_ids"], self._line(self.disputed).ids)
 
+    def test_forecast_with_a_promise(self):
+        """Contoso promises 500.00 on 20 May for its open invoices (400.00 due 1 May, 700.00
+        due 1 September): the promise counts in its week (18 May, week 2), and of each
+        promised item only the share the promise does not cover, 600 / 1,100, stays at its
+        predicted date: 218.18 of the 400.00 in week 1, 381.82 of the 700.00 later."""
+        with freeze_time("2026-05-04"):
+            promise = self.env["collection.promise"].create(
+                {
+                    "partner_id": self.other_customer.id,
+                    "amount": 500.0,
+                    "date": "2026-05-20",
+                    "move_ids": [Command.set((self.newcomer | self.far).ids)],
+                }
+            )
+        promise.flush_recordset()
+        self.env.cr.execute(
+            "UPDATE collection_promise SET create_date = '2026-05-04 09:00:00' WHERE id = %s",
+            [promise.id],
+        )
+        with freeze_time("2026-05-04"):
+            forecast = self.env["collection.forecast"].with_user(self.collector)._get_forecast()
+        weeks = forecast["weeks"]
+        self.assertEqual([round(week["total"], 2) for week in weeks[:3]], [300.0, 218.18, 1100.0])
+        self.assertEqual(round(weeks[2]["promises"], 2), 500.0)
+        self.assertEqual(round(weeks[2]["items"], 2), 600.0)
+        self.assertEqual(weeks[1]["line_ids"], self._line(self.newcomer).ids)
+        self.assertEqual(round(forecast["later"], 2), 381.82)
+        self.assertEqual(forecast["disputed"], 250.0)
+
     def test_worklist_by_value_of_a_call(self):
         """Northwind's 300.00 are 64 days late (more than its usual 10): 300 × 64 / 30 = 640.
         Contoso's 400.00 are 3 days late but it will likely pay 10 days late (the company's
