@@ -125,7 +125,7 @@ class CollectionAgedBalance(models.Model):
             "CREATE INDEX IF NOT EXISTS account_partial_reconcile_collection_max_date_idx"
             " ON account_partial_reconcile (max_date)"
         )
-        super().init()
+        return super().init()
 
     @api.model
     def _as_of(self):
