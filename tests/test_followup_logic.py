@@ -140,9 +140,18 @@ def test_a_new_item_is_reminded_at_its_own_level_while_an_old_one_is_at_the_top(
     assert result.sent == {1: 3, 2: None}
 
 
-def test_a_new_item_due_soon_gets_its_heads_up_whatever_the_others_level():
-    # Each item reaches its levels on its own days, the heads-up included.
+def test_a_new_item_due_soon_waits_while_another_is_overdue():
+    # Customer at the gentle level for an old item; a new one due in 2 days would call for a
+    # heads-up: a customer with something overdue gets no heads-up, the new item waits for its
+    # first late level (it is listed in the reminders of the overdue one meanwhile).
     result = decide(DELAYS, [date(2026, 3, 10), date(2026, 3, 17)], [3, None], 3)
+    assert (result.action, result.level, result.targets) == ("wait", 1, {})
+    assert result.date == date(2026, 3, 20)  # the old item's firm level, 10 days late
+
+
+def test_a_new_item_due_soon_gets_its_heads_up_when_nothing_is_overdue():
+    # The old item is at the heads-up level and not due yet: the new one gets its own heads-up.
+    result = decide(DELAYS, [date(2026, 3, 16), date(2026, 3, 17)], [-3, None], -3)
     assert (result.action, result.level, result.targets) == ("send", 0, {2: 0})
 
 

@@ -442,12 +442,9 @@ class TestEscalationPerItem(CollectionFollowupCommon):
                 {"collection_level_id": False, "collection_level_date": False},
             ],
         )
-        # The formal demand is not sent again; the new invoice gets its own reminders.
-        _actions, mails = self._night("2026-02-01")
-        self._assert_reminder(
-            mails, "heads_up", {old: (self.formal, 31), new: (self.heads_up, -2)}, 1000.0
-        )
-        self._quiet_nights("2026-02-02", "2026-02-05")
+        # The formal demand is not sent again; the new invoice gets its own reminders (no
+        # heads-up while the old one is overdue: its first is the gentle one).
+        self._quiet_nights(*(f"2026-02-0{day}" for day in range(1, 6)))
         _actions, mails = self._night("2026-02-06")
         self._assert_reminder(
             mails, "gentle", {old: (self.formal, 36), new: (self.gentle, 3)}, 1300.0

@@ -197,12 +197,13 @@ def decide_items(
     """Decide what the run does for one customer, each item escalating on its own days.
 
     ``items``: the :class:`ItemState` of the open items owed. An item moves up when it calls
-    for a level above the one it last reached; the customer gets one reminder when any item
-    moves, at the highest level the moving items reach (``send``), unless the last reminder
-    (``last_sent_date``) is fewer than ``min_gap_days`` ago. Otherwise, when the customer's
-    level (``last_sent_delay``) is above the highest level of its open items (the items behind
-    it are paid), the level moves down to theirs (``reset``, None: back to the start);
-    otherwise ``wait``, with the first day an item moves up.
+    for a level above the one it last reached (a heads-up only while nothing is overdue); the
+    customer gets one reminder when any item moves, at the highest level the moving items
+    reach (``send``), unless the last reminder (``last_sent_date``) is fewer than
+    ``min_gap_days`` ago. Otherwise, when the customer's level (``last_sent_delay``) is above
+    the highest level of its open items (the items behind it are paid), the level moves down
+    to theirs (``reset``, None: back to the start); otherwise ``wait``, with the first day an
+    item moves up.
     """
     sent = {item.key: sent_index(delays, item.sent_delay) for item in items}
     current = _max(sent.values())
@@ -217,6 +218,12 @@ def decide_items(
         passed[item.key] = _passed(
             delays, item.due_date, sent[item.key], target, today, item.heads_up
         )
+    overdue = any(item.due_date < today for item in items)
+    if overdue:
+        # A heads-up is for a customer owing nothing late: with an item overdue, the item due
+        # soon is listed in the reminders of the overdue ones and waits for its first late level.
+        for key in [key for key, target in targets.items() if delays[target] < 0]:
+            del targets[key], passed[key]
     gap_until = None
     if last_sent_date and min_gap_days and (today - last_sent_date).days < min_gap_days:
         gap_until = last_sent_date + timedelta(days=min_gap_days)
@@ -233,18 +240,20 @@ def decide_items(
         action = "reset"
     else:
         action = "wait"
-    next_date = gap_until if targets else _next_item_date(delays, items, sent, today)
+    next_date = gap_until if targets else _next_item_date(delays, items, sent, today, overdue)
     return ItemsDecision(action, current, next_date, {}, sent, {})
 
 
-def _next_item_date(delays, items, sent, today):
-    """First day one of the items calls for a level above its own."""
+def _next_item_date(delays, items, sent, today, overdue=False):
+    """First day one of the items calls for a level above its own (``overdue``: the customer
+    has an item overdue, so no heads-up is to come)."""
     candidates = []
     for item in items:
         following = range(0 if sent[item.key] is None else sent[item.key] + 1, len(delays))
         candidates += [
             item.due_date + timedelta(days=delays[index])
             for index in following
-            if delays[index] >= 0 or (item.heads_up and (today - item.due_date).days <= 0)
+            if delays[index] >= 0
+            or (not overdue and item.heads_up and (today - item.due_date).days <= 0)
         ]
     return min(candidates) if candidates else None
