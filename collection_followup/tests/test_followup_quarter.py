@@ -1,4 +1,3 @@
-import functools
 import logging
 from collections import defaultdict
 from datetime import date, timedelta
@@ -20,23 +19,6 @@ MISSED = {date(2026, 1, 26), date(2026, 1, 27), date(2026, 1, 28)}
 # Days the scheduled run is started twice (a second worker, a manual restart).
 TWICE = {date(2026, 1, 8), date(2026, 1, 15), date(2026, 1, 29), date(2026, 2, 4), date(2026, 3, 2)}
 REMINDER_CHANNELS = ("email", "sms", "letter", "call")
-
-
-def known_gap(method):
-    """The test documents a known gap: it passes while its assertions fail, and fails once
-    they all hold (then drop the decorator). Odoo's test case ignores unittest's
-    ``expectedFailure``."""
-
-    @functools.wraps(method)
-    def wrapper(self):
-        try:
-            method(self)
-        except AssertionError as error:
-            _logger.info("Known gap still open (%s): %s", method.__name__, error)
-            return
-        raise AssertionError(f"{method.__name__} passes now: remove @known_gap")
-
-    return wrapper
 
 
 def d(value):
@@ -371,13 +353,12 @@ class TestFollowupQuarter(CollectionFollowupCommon):
         )
         self._check_end()
 
-    @known_gap
     def test_items_reminded_on_their_own_days(self):
-        """Known gap on main (per-item escalation, branch ``peritem``): once a customer had
-        the formal demand, an invoice posted later and an invoice whose dispute is resolved
-        are never reminded, and no late fee is charged on them. Here: Newer Co's invoice of
-        450.00 posted on 1 February, due 15 February, gets nothing all quarter; Dispute Co's
-        900.00 invoice, resumed on 10 February, is never chased again."""
+        """Each item escalates on its own days: Newer Co's invoice of 450.00, posted on
+        1 February (due 15 February) after the customer had the formal demand, gets its own
+        gentle, firm and formal reminders (no heads-up: the customer owes overdue items) and
+        the firm level's fee; Dispute Co's 900.00 invoice, resumed on 10 February, is chased
+        the next night, charged the fee of the firm level it passed on its way."""
         self._simulate()
         c = self.c
         new_items = self.inv_new_2.line_ids.filtered(lambda line: line.date_maturity)
@@ -388,7 +369,6 @@ class TestFollowupQuarter(CollectionFollowupCommon):
                 if items & new_items
             ],
             [
-                ("2026-02-12", self.heads_up.name),
                 ("2026-02-18", self.gentle.name),
                 ("2026-02-25", self.firm.name),
                 ("2026-03-17", self.formal.name),
