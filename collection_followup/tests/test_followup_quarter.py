@@ -307,6 +307,7 @@ class TestFollowupQuarter(CollectionFollowupCommon):
         self.reminded = defaultdict(list)  # (item, level, channel) -> days
         self.days_sent = defaultdict(list)  # customer -> [(day, level, company, items)]
         self.eur_texts = []
+        self.bodies = {}  # (customer, day) -> body of the reminder email
         self.reminder_mails = 0
         day = START
         while day <= END:
@@ -427,6 +428,7 @@ class TestFollowupQuarter(CollectionFollowupCommon):
             partner = action.partner_id
             moved = self._moved(action, day)
             if action.channel == "email":
+                self.bodies[(partner, str(day))] = str(action.mail_message_id.body)
                 days_sent[partner].append(
                     (day, action.level_id, action.company_id, action.line_ids.browse(moved))
                 )
@@ -558,6 +560,16 @@ class TestFollowupQuarter(CollectionFollowupCommon):
                     float_compare(fee.amount, amount, precision_digits=2), 0, f"{key} {fee.amount}"
                 )
             self.assertEqual(fees.currency_id, move.currency_id)
+        # What the emails state: the invoice alone, then with the firm level's fee (overdue
+        # since 15 January); the EUR customer's with January's interest, in euros.
+        for partner, day, total in (
+            (c["simple"], "2026-01-15", "$&nbsp;1,000.00"),
+            (c["simple"], "2026-02-04", "$&nbsp;1,040.00"),
+            (c["bank"], "2026-01-17", "$&nbsp;1,100.00"),
+            (c["eur"], "2026-01-15", "1,000.00&nbsp;€"),
+            (c["eur"], "2026-02-04", "1,008.55&nbsp;€"),
+        ):
+            self.assertIn(f"Total overdue: <strong>{total}</strong>", self.bodies[(partner, day)])
         # Each level once, on its day: the heads-up 3 days before the due date, then +3,
         # +10, +30.
         self.assertEqual(
