@@ -566,6 +566,8 @@ class TestFollowupQuarter(CollectionFollowupCommon):
             (c["simple"], "2026-01-15", "$&nbsp;1,000.00"),
             (c["simple"], "2026-02-04", "$&nbsp;1,040.00"),
             (c["bank"], "2026-01-17", "$&nbsp;1,100.00"),
+            # 2,000.00 less the 500.00 paid on 20 January, and the fee of 55.00
+            (c["partial"], "2026-02-09", "$&nbsp;1,555.00"),
             (c["eur"], "2026-01-15", "1,000.00&nbsp;€"),
             (c["eur"], "2026-02-04", "1,008.55&nbsp;€"),
         ):
