@@ -24,10 +24,10 @@ class TestFollowupLanguages(CollectionFollowupCommon):
         mail = self._mails_to(mails, customer)
         self.assertEqual(mail.subject, "یادآوری پرداخت")
         body = str(mail.body_html)
-        self.assertIn("روزهای تأخیر: 4", body)
+        self.assertIn("4 روز تأخیر", body)
         self.assertIn("جمع مبالغ معوق:", body)
         self.assertIn(invoice.name, body)
-        self.assertNotIn("Days late", body)
+        self.assertNotIn("days late", body)
         # Laid out right to left, dates in the Solar Hijri calendar (2026-01-01: 1404/10/11).
         self.assertRegex(body, r'<div dir="rtl" style="text-align: ?right;?">\s*<p>شرکت محترم')
         self.assertIn("1404/10/11", body)
