@@ -37,8 +37,15 @@ class TestFollowupLanguages(CollectionFollowupCommon):
         for partner in (arabic, self.customer):
             self._create_invoice(partner, 100.0, "2026-01-01", due_date="2026-01-01")
         _actions, mails = self._run("2026-01-05")
-        self.assertEqual(self._mails_to(mails, arabic).subject, "تذكير بالسداد")
-        self.assertEqual(self._mails_to(mails, self.customer).subject, "Payment reminder")
+        arabic_mail = self._mails_to(mails, arabic)
+        english_mail = self._mails_to(mails, self.customer)
+        self.assertEqual(arabic_mail.subject, "تذكير بالسداد")
+        self.assertEqual(english_mail.subject, "Payment reminder")
+        # Four days late: the Arabic plural of 3 to 10 ("few"), the English plural.
+        self.assertIn("تأخير 4 أيام", str(arabic_mail.body_html))
+        self.assertIn("4 days late", str(english_mail.body_html))
+        # One greeting paragraph, the company addressed as a company.
+        self.assertIn("<p>السادة دار الرياض المحترمين، تحية طيبة وبعد،</p>", arabic_mail.body_html)
 
     def test_new_company_levels_named_in_every_installed_language(self):
         company = self.env["res.company"].create({"name": "Tehran Branch"})
