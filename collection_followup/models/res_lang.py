@@ -32,6 +32,7 @@ SENTENCES = {
     "promise_line": _lt("You promised to pay %(amount)s by %(date)s."),
     "promise_bounds": _lt("At least %(amount)s, by %(date)s at the latest."),
     "fee_terms": _lt("Our terms: %(terms)s."),
+    "terms_accepted": _lt("You accepted them on %(date)s."),
     "code_is": _lt("Your confirmation code is %(code)s."),
     "code_minutes": _lt(
         "{count, plural, one {Enter it on your collections page within # minute.} "
