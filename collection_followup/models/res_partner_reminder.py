@@ -1,6 +1,9 @@
+# pylint: disable=consider-merging-classes-inherited
 from odoo import fields, models
 
 
+# Kept apart from res_partner.py: the customer-facing messages of collections (issue 11 keeps
+# res_partner.py short).
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
