@@ -32,6 +32,10 @@ SENTENCES = {
     "promise_line": _lt("You promised to pay %(amount)s by %(date)s."),
     "promise_bounds": _lt("At least %(amount)s, by %(date)s at the latest."),
     "fee_terms": _lt("Our terms: %(terms)s."),
+    "total_overdue": _lt("Total overdue: %(amount)s"),
+    "total_due_all": _lt("Total due, including what is not due yet: %(amount)s"),
+    "statement_overdue": _lt("Overdue: %(amount)s"),
+    "statement_total_due": _lt("Total due: %(amount)s"),
     "terms_accepted": _lt("You accepted them on %(date)s."),
     "code_is": _lt("Your confirmation code is %(code)s."),
     "code_minutes": _lt(
