@@ -34,3 +34,4 @@ from . import test_followup_proportion
 from . import test_followup_currency
 from . import test_followup_retries
 from . import test_followup_windows
+from . import test_followup_items

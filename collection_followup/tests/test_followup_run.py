@@ -62,7 +62,13 @@ class TestFollowupFigures(CollectionFollowupCommon):
         with freeze_time("2026-02-15"):
             self.customer.invalidate_recordset()
             self.assertEqual(self.customer.collection_last_level_id, self.formal)
-            self.assertFalse(self.customer.collection_next_action_date, "no level after the last")
+            # Each instalment escalates on its own days: the first is at the last level, the
+            # second (5 days late, named at the gentle level) gets the firmer one 10 days late.
+            self.assertEqual(self.customer.collection_next_action_date, self._date("2026-02-20"))
+            self.assertEqual(
+                receivables.sorted("date_maturity").mapped("collection_level_id"),
+                self.formal | self.gentle,
+            )
 
     def test_partial_payment_reduces_the_first_instalment(self):
         invoice = self._create_invoice(
