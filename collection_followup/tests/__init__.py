@@ -19,6 +19,7 @@ from . import test_demand_letter
 from . import test_customer_documents
 from . import test_sms
 from . import test_translations
+from . import test_template_migration
 from . import test_roles
 from . import test_roles_matrix
 from . import test_pdf_rendering
