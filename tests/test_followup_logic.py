@@ -204,3 +204,21 @@ def test_sums_of_cents_are_exact():
     assert situation.total_due == 0.9
     assert situation.overdue == 0.9
     assert [item.key for item, _amount in situation.open_items] == list(range(4, 12))
+
+
+def test_a_fee_document_rides_with_its_late_invoice():
+    # The invoice is at the formal demand; its fee document (due the day it was booked, 15 days
+    # ago) would call for the firm level on its own: riding with the invoice, it moves nothing.
+    items = [
+        ItemState(1, date(2026, 2, 1), 30),
+        ItemState(2, date(2026, 2, 28), None, heads_up=False, rides=True),
+    ]
+    result = decide_items(DELAYS, items, 30, TODAY)
+    assert (result.action, result.level, result.targets, result.date) == ("wait", 3, {}, None)
+
+
+def test_a_fee_document_escalates_on_its_own_once_its_invoice_is_paid():
+    # The same fee document, its invoice paid: it reaches the firm level on its own days.
+    items = [ItemState(2, date(2026, 2, 28), None, heads_up=False)]
+    result = decide_items(DELAYS, items, 30, TODAY)
+    assert (result.action, result.level, result.targets) == ("send", 2, {2: 2})

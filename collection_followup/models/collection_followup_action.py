@@ -313,6 +313,10 @@ class CollectionFollowupAction(models.Model):
 
     def _execute_sms(self, decision):
         recipient = self._recipient()
+        customer = self.partner_id.commercial_partner_id
+        if not (recipient.mobile or recipient.phone) and (customer.mobile or customer.phone):
+            # The invoice contact has no number at all: the customer's own number serves.
+            recipient = customer
         number = recipient._collection_e164(
             self.partner_id.country_id or self.company_id.country_id
         )

@@ -216,7 +216,8 @@ class CollectionFollowupEngine(models.AbstractModel):
                            AND agency_case.state IN %(agency_open_states)s),
                        line.collection_level_id, item_level.delay,
                        (COALESCE(line.date_maturity, line.date) <= line.date
-                        OR move.collection_late_fee_origin_id IS NOT NULL)
+                        OR move.collection_late_fee_origin_id IS NOT NULL),
+                       line.move_id, move.collection_late_fee_origin_id
                   FROM account_move_line line
                   JOIN account_account account ON account.id = line.account_id
                   JOIN account_move move ON move.id = line.move_id
@@ -319,6 +320,11 @@ class CollectionFollowupEngine(models.AbstractModel):
         at_agency = any(row[3] for row in rows)
         stored = {row[0]: (row[4], row[5]) for row in rows}  # line: (level id, its delay)
         due_on_issue = {row[0] for row in rows if row[6]}
+        # A fee document or interest note rides with its late invoice while that is still
+        # owed: listed in the invoice's reminders, it moves no level of its own (no second
+        # round of reminders, no gentle reminder the day after a formal demand, for the fees).
+        open_moves = {row[7] for row in rows if not row[8]}
+        riding = {row[0] for row in rows if row[8] and row[8] in open_moves}
         last = partner.collection_last_level_id
         items = decide_items(
             delays,
@@ -330,6 +336,7 @@ class CollectionFollowupEngine(models.AbstractModel):
                     item.due_date,
                     stored[item.key][1],
                     heads_up=item.key not in due_on_issue,
+                    rides=item.key in riding,
                 )
                 for item, _amount in situation.open_items
             ],

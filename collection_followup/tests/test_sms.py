@@ -169,6 +169,46 @@ class TestSmsToMobilesOnly(CollectionFollowupCommon):
                     )
                     self.assertTrue(self._mails_to(mails, customer), "the email still went")
 
+    def test_an_invoice_contact_without_a_number_gets_it_on_the_customers_mobile(self):
+        customer = self._create_customer(
+            "Followed Co", "office@followed.example", mobile="+7 912 345-67-89"
+        )
+        customer.country_id = self.env.ref("base.ru")
+        contact = self.env["res.partner"].create(
+            {
+                "name": "Accounts payable",
+                "type": "invoice",
+                "parent_id": customer.id,
+                "email": "ap@followed.example",
+            }
+        )
+        with_number = self._create_customer(
+            "Numbered Co", "office@numbered.example", mobile="+7 912 000-00-01"
+        )
+        self.env["res.partner"].create(
+            {
+                "name": "Accounts payable",
+                "type": "invoice",
+                "parent_id": with_number.id,
+                "email": "ap@numbered.example",
+                "mobile": "+7 495 123-45-67",  # a Moscow landline: its own number is used
+            }
+        )
+        for partner in (customer, with_number):
+            self._create_invoice(partner, 1000.0, "2026-01-01", due_date="2026-01-01")
+        actions, mails = self._run("2026-01-12")  # firmer reminder: email + SMS
+        sms = actions.filtered(lambda action: action.channel == "sms")
+        followed = sms.filtered(lambda action: action.partner_id == customer)
+        self.assertEqual(followed.state, "done", followed.error)
+        self.assertEqual(followed.recipient_id, customer)
+        self.assertEqual(followed.sms_number, "+79123456789")
+        self.assertEqual(
+            self._mails_to(mails, contact).recipient_ids.mapped("email"), ["ap@followed.example"]
+        )
+        numbered = sms.filtered(lambda action: action.partner_id == with_number)
+        self.assertEqual(numbered.state, "failed")
+        self.assertIn("is a landline", numbered.error)
+
     def test_toll_free_number_is_refused(self):
         customer = self._create_customer("Toll free", "tf@example.com", mobile="8 800 123-45-67")
         customer.country_id = self.env.ref("base.ru")

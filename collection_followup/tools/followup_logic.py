@@ -126,12 +126,14 @@ def _max(values):
 class ItemState:
     """One open item owed and the level it last reached (its delay, None: no level yet).
     ``heads_up``: the levels before the due date apply to it (not to an item due the day it
-    was issued: nothing ahead to warn of)."""
+    was issued: nothing ahead to warn of); ``rides``: it follows another item (a fee document
+    while its late invoice is owed): listed with it, it moves no level of its own."""
 
     key: int
     due_date: date
     sent_delay: int | None = None
     heads_up: bool = True
+    rides: bool = False
 
 
 @dataclass
@@ -209,6 +211,8 @@ def decide_items(
     current = _max(sent.values())
     targets, passed = {}, {}
     for item in items:
+        if item.rides:
+            continue
         target = item_target(
             delays, item.due_date, sent[item.key], today, step_by_step, item.heads_up
         )
@@ -249,6 +253,8 @@ def _next_item_date(delays, items, sent, today, overdue=False):
     has an item overdue, so no heads-up is to come)."""
     candidates = []
     for item in items:
+        if item.rides:
+            continue
         following = range(0 if sent[item.key] is None else sent[item.key] + 1, len(delays))
         candidates += [
             item.due_date + timedelta(days=delays[index])
