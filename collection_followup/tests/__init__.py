@@ -34,4 +34,5 @@ from . import test_followup_proportion
 from . import test_followup_currency
 from . import test_followup_retries
 from . import test_followup_windows
+from . import test_followup_quarter
 from . import test_followup_items
