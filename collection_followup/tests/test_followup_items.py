@@ -90,11 +90,11 @@ class TestEscalationPerItem(CollectionFollowupCommon):
         for invoice, (level, days_late) in items.items():
             row = rows[invoice.name]
             status = (
-                f"Days late: {days_late}"
+                f"{days_late} day{'s' if days_late > 1 else ''} late"
                 if days_late > 0
                 else "Due today"
                 if days_late == 0
-                else f"Days until due: {-days_late}"
+                else f"Due in {-days_late} day{'s' if days_late < -1 else ''}"
             )
             self.assertEqual(row[3], status, invoice.name)
             self.assertEqual(row[4], level.name if level else "", invoice.name)
@@ -257,24 +257,22 @@ class TestEscalationPerItem(CollectionFollowupCommon):
             ],
         )
         self.assertFalse(self._item(fee_document).collection_level_id)
-        self._quiet_nights("2026-01-12", "2026-01-13")
-        # 3 days after its due date, the fee invoice gets its gentle reminder, the invoice is
-        # still at the firm level.
-        actions, mails = self._night("2026-01-14")
-        self._assert_reminder(
-            mails, "gentle", {invoice: (self.firm, 13), fee_document: (self.gentle, 3)}, 825.0
-        )
-        self.assertEqual(actions.mapped("channel"), ["email"], "no fee on a fee document")
-        self.assertEqual(self._item(fee_document).collection_level_id, self.gentle)
-        # Both reach the formal demand on their own day.
+        # The fee document rides with its late invoice: listed in the invoice's reminders, it
+        # sends nothing of its own (no gentle reminder 3 days after it fell due).
+        self._quiet_nights(*(f"2026-01-{day}" for day in range(12, 31)))
         actions, mails = self._night("2026-01-31")
         self._assert_reminder(
-            mails, "formal", {invoice: (self.formal, 30), fee_document: (self.firm, 20)}, 825.0
+            mails, "formal", {invoice: (self.formal, 30), fee_document: (None, 20)}, 825.0
         )
-        actions, mails = self._night("2026-02-10")
-        self._assert_reminder(
-            mails, "formal", {invoice: (self.formal, 40), fee_document: (self.formal, 30)}, 825.0
-        )
+        self.assertEqual(actions.mapped("channel"), ["email"], "no fee on a fee document")
+        self.assertFalse(self._item(fee_document).collection_level_id)
+        self._quiet_nights("2026-02-01", "2026-02-10")
+        # The invoice paid, the fee document escalates on its own days: 35 days late, it goes
+        # straight to the level it reached.
+        self._pay(invoice, 800.0, "2026-02-14")
+        actions, mails = self._night("2026-02-15")
+        self._assert_reminder(mails, "formal", {fee_document: (self.formal, 35)}, 25.0)
+        self.assertEqual(self._item(fee_document).collection_level_id, self.formal)
         self.assertEqual(self.Fee.search_count([("move_id", "=", invoice.id)]), 1)
         self.assertFalse(self.Fee.search([("move_id", "=", fee_document.id)]))
 
@@ -306,15 +304,10 @@ class TestEscalationPerItem(CollectionFollowupCommon):
         self._assert_reminder(
             mails, "formal", {invoice: (self.formal, 30), note: (None, 1)}, 1009.21
         )
-        self._quiet_nights("2026-03-03")
-        _actions, mails = self._night("2026-03-04")
-        self._assert_reminder(
-            mails, "gentle", {invoice: (self.formal, 32), note: (self.gentle, 3)}, 1009.21
-        )
-        _actions, mails = self._night("2026-03-11")
-        self._assert_reminder(
-            mails, "firm", {invoice: (self.formal, 39), note: (self.firm, 10)}, 1009.21
-        )
+        # The note rides with its invoice, still owed: no gentle reminder for 9.21 two days
+        # after the formal demand.
+        self._quiet_nights("2026-03-03", "2026-03-04", "2026-03-11")
+        self.assertFalse(self._item(note).collection_level_id)
 
     def test_step_by_step_charges_each_level_as_it_is_sent(self):
         self.company.collection_skip_levels = False
