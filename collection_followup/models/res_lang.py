@@ -292,6 +292,16 @@ class ResLang(models.Model):
                 lang.collection_calendar = cal.default_calendar(lang.code)
 
     @api.model
+    def _collection_activate_langs(self, codes):
+        """Activate the languages ``codes`` with the translations of every installed module
+        (the demo's customer languages): _activate_lang alone loads none, and Odoo's own
+        words (portal, addresses, country names) would stay English."""
+        for code in codes:
+            self._activate_lang(code)
+        modules = self.env["ir.module.module"].search([("state", "=", "installed")])
+        modules._update_translations(list(codes))
+
+    @api.model
     def _collection_format(self, lang=None):
         """The CustomerFormat of ``lang`` (default: the context's language)."""
         return CustomerFormat(self.env, lang or self.env.lang or "en_US")

@@ -164,3 +164,14 @@ class TestFormalDemandDigits(CollectionFollowupCommon):
         self.assertIn("We formally demand payment of the full amount within 7 days.", english)
         ru = self.env["res.lang"]._collection_format("ru_RU")
         self.assertIn("в течение 1 дня.", ru.say("formal_demand", 1))
+
+
+@tagged("post_install", "-at_install")
+class TestDemoLanguages(TransactionCase):
+    """The demo's customer languages come with Odoo's own words, not only the addon's."""
+
+    def test_activated_language_has_odoos_translations(self):
+        country = self.env.ref("base.ir")
+        self.env["res.lang"]._collection_activate_langs(["he_IL"])
+        self.assertTrue(self.env["res.lang"]._lang_get("he_IL").active)
+        self.assertEqual(country.with_context(lang="he_IL").name, "איראן")
