@@ -645,10 +645,18 @@ class CollectionFollowupEngine(models.AbstractModel):
         ``collection.followup.action._render_letters``). A letter that cannot be rendered, even
         alone, is a failed channel of its customer's reminder: said on its run line, tried
         again with the other failed channels (collection.retry)."""
-        letters = letters.exists()
+        # The actions are the engine's ledger: their letters are kept as superuser.
+        letters = letters.sudo().exists()
         if not letters:
             return
-        letters._render_letters()
+        try:
+            with self.env.cr.savepoint():
+                letters._render_letters()
+        except Exception as error:  # noqa: BLE001 - the customers' reminders stay done
+            _logger.warning("Letters of follow-up run %s not rendered", run.id, exc_info=True)
+            letters.write(
+                {"state": "failed", "error": self.env._("Unexpected error: %(error)s", error=error)}
+            )
         for letter in letters.filtered(lambda letter: letter.state == "failed"):
             partner_id = letter.partner_id.id
             customer_actions = letters.search(

@@ -13,9 +13,10 @@ from .common import CollectionFollowupCommon
 
 ENGINE_LOGGER = "odoo.addons.collection_followup.models.collection_followup_engine"
 # Queries of the decision phase of one company, whatever its number of customers: 9 for the
-# items and the follow-up state, 7 for what may hold a reminder back (collection.arrival and
-# collection.proportion).
-DECISION_QUERIES = 16
+# items and the follow-up state, 5 for what may hold a reminder back (collection.arrival and
+# collection.proportion; the invoices' names are read only when a bank line or an online
+# payment may name or pay them).
+DECISION_QUERIES = 14
 
 
 @tagged("post_install", "-at_install")

@@ -14,6 +14,7 @@ tool extracts: with it the text is read only where the font is a system one (the
 test); the invoices and letters are read as text with the patched build.
 """
 
+import contextlib
 import io
 import os
 import re
@@ -23,6 +24,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools.pdf import PdfFileReader
 
@@ -54,10 +56,6 @@ class RealPdfCommon(CollectionFollowupCommon, HttpCase):
         except OSError:
             cls.wkhtmltopdf = None
         cls.company.partner_id.write({"street": "5 Market Street", "city": "Springfield"})
-        # The page waits for its web font: the single-threaded test server serves the style
-        # sheets and fonts of many documents in turn, and the patched build leaves text in a
-        # font still loading blank.
-        cls.env["ir.config_parameter"].sudo().set_param("report.print_delay", "3000")
 
     def setUp(self):
         super().setUp()
@@ -78,22 +76,38 @@ class RealPdfCommon(CollectionFollowupCommon, HttpCase):
             )
         )
 
-    def _run_real(self, day):
-        """The follow-up run of ``day`` with real PDFs; also the wkhtmltopdf calls it made
-        (number of documents given to each)."""
+    @contextlib.contextmanager
+    def _frozen(self, day):
+        """``freeze_time(day)``, except while wkhtmltopdf runs; yields the list of its calls
+        (number of documents given to each).
+
+        The time is let go while wkhtmltopdf loads the style sheets and fonts from the test
+        server: served under a frozen clock, the patched build draws nothing of the page (a
+        blank PDF of under 2 KB)."""
         calls = []
         real_run = pdf_batch.run_wkhtmltopdf
+        frozen = freeze_time(day)
 
         def counting_run(binary, args, bodies, *rest, **kwargs):
-            content = real_run(binary, args, bodies, *rest, **kwargs)
+            frozen.stop()
+            try:
+                content = real_run(binary, args, bodies, *rest, **kwargs)
+            finally:
+                frozen.start()
             calls.append(sum(body.count('data-oe-model="') for body in bodies))
             return content
 
-        with (
-            freeze_time(day),
-            self.mock_mail_gateway(),
-            patch.object(pdf_batch, "run_wkhtmltopdf", side_effect=counting_run),
-        ):
+        frozen.start()
+        try:
+            with patch.object(pdf_batch, "run_wkhtmltopdf", side_effect=counting_run):
+                yield calls
+        finally:
+            frozen.stop()
+
+    def _run_real(self, day):
+        """The follow-up run of ``day`` with real PDFs; also the wkhtmltopdf calls it made
+        (number of documents given to each)."""
+        with self._frozen(day) as calls, self.mock_mail_gateway():
             actions = (
                 self.env["collection.followup.engine"]
                 .with_context(force_report_rendering=True)
@@ -126,9 +140,9 @@ class TestRealInvoicePdfs(RealPdfCommon):
     """Every invoice PDF attached to a reminder, whatever the number of invoices and the
     wkhtmltopdf build, rendered in batches across the customers of a run.
 
-    With the patched build the text of every PDF is read (the page waits for its web font,
-    see RealPdfCommon); with the unpatched build, which draws that font as outlines, each PDF
-    is checked to be one page holding its own document's marker and no other."""
+    With the patched build the text of every PDF is read; with the unpatched build, which draws
+    the report's web font as outlines, each PDF is checked to be one page with a drawing (not
+    blank) and, with the others, one PDF per invoice."""
 
     def _customers_with(self, counts):
         customers = {}
@@ -193,6 +207,43 @@ class TestRealInvoicePdfs(RealPdfCommon):
         self.assertEqual(actions.mapped("state"), ["done"] * 3, actions.mapped("error"))
         self._check_reminders(customers, mails)
         self.assertEqual(calls, [5, 5, 5])
+        # Each PDF is the page of its own document in its batch: one marker, each of the five
+        # positions of a batch once per batch.
+        markers = []
+        for customer, _invoices in customers.values():
+            for content in self._attachments(self._mails_to(mails, customer)).values():
+                page = PdfFileReader(io.BytesIO(content)).pages[0]
+                found = pdf_batch._page_markers(page)
+                self.assertEqual(len(found), 1, found)
+                markers += found
+        self.assertEqual(sorted(markers), sorted(list(range(5)) * 3))
+
+    def test_an_invoice_that_cannot_be_rendered_stops_only_its_customer(self):
+        """The batch across customers fails on one invoice: each customer's email then renders
+        its own invoices alone, and only the customer of the broken invoice fails."""
+        customers = self._customers_with([1, 2])
+        broken = customers[1][1]
+        Report = type(self.env["ir.actions.report"])
+        real_html = Report._render_qweb_html
+
+        def render_html(report, report_ref, res_ids, data=None):
+            if broken.id in (res_ids or []):
+                raise UserError("This invoice cannot be rendered.")
+            return real_html(report, report_ref, res_ids, data=data)
+
+        with patch.object(Report, "_render_qweb_html", render_html):
+            actions, mails, calls = self._run_real("2026-01-05")
+        by_customer = {
+            count: actions.filtered(lambda a, c=c: a.partner_id == c[0])
+            for count, c in customers.items()
+        }
+        self.assertEqual(by_customer[1].state, "failed")
+        self.assertIn("This invoice cannot be rendered.", by_customer[1].error)
+        self.assertEqual(by_customer[2].state, "done", by_customer[2].error)
+        del customers[1]
+        self._check_reminders(customers, mails)
+        # The batch failed before wkhtmltopdf ran; then the second customer's two invoices.
+        self.assertEqual(calls, [2])
 
     def test_one_two_and_twelve_invoices_with_one_call_per_document(self):
         """A batch that cannot be split (markers lost) falls back to one call per invoice.
@@ -344,7 +395,7 @@ class TestRealLetterPdfs(RealPdfCommon):
     def test_letter_before_action(self):
         first = self._create_invoice(self.customer, 1234.56, "2026-01-01", "2026-01-01")
         second = self._create_invoice(self.customer, 765.44, "2026-01-15", "2026-02-01")
-        with freeze_time("2026-03-02"):
+        with self._frozen("2026-03-02"):
             report_action = self.customer.with_context(
                 force_report_rendering=True
             ).action_collection_demand_letter()
