@@ -16,6 +16,9 @@ from ..tools.arrival_logic import (
     mentions,
 )
 
+# How far up a thread a reply is followed to find the reminder it answers.
+MAX_THREAD_DEPTH = 20
+
 
 class CollectionArrival(models.AbstractModel):
     """Money on its way, and replies: what makes a reminder wait before it goes.
@@ -204,31 +207,58 @@ class CollectionArrival(models.AbstractModel):
                 ]
             )
         )
-        if not messages:
-            return []
-        reminded = dict(
-            self.env["collection.followup.action"]
-            .sudo()
-            ._read_group(
-                [
-                    ("company_id", "=", company.id),
-                    ("partner_id", "in", list(set(messages.mapped("res_id")))),
-                    ("channel", "=", "email"),
-                    ("state", "=", "done"),
-                ],
-                ["partner_id"],
-                ["date:min"],
-            )
-        )
-        first_reminder = {partner.id: day for partner, day in reminded.items()}
+        companies = self._reply_companies(messages)
         return [
             (message, message.res_id)
             for message in messages
-            if message.res_id in first_reminder
+            if companies[message.id] == company
             and not message.author_id.user_ids.filtered(lambda user: not user.share)
-            and fields.Datetime.context_timestamp(self, message.date).date()
-            >= first_reminder[message.res_id]
         ]
+
+    @api.model
+    def _reply_companies(self, messages):
+        """``{message_id: company}``: the company whose reminder each of ``messages`` (emails
+        received on customers' threads) answers. A reply carries what it answers (its parent
+        message, from the email's headers, up the thread): the company of the reminder found
+        there, or none when it answers something else. Without a parent, the company of the
+        customer's latest reminder email before it; none when it had no reminder email."""
+        # Which company reminded whom is the engine's ledger, read to decide whoever asks.
+        Action = self.env["collection.followup.action"].sudo()
+        chains = {}
+        for message in messages:
+            chain, parent = [], message.sudo().parent_id
+            while parent and parent not in chain and len(chain) < MAX_THREAD_DEPTH:
+                chain.append(parent)
+                parent = parent.parent_id
+            chains[message.id] = chain
+        parent_ids = [parent.id for chain in chains.values() for parent in chain]
+        by_parent = {
+            action.mail_message_id.id: action.company_id
+            for action in Action.search(
+                [("mail_message_id", "in", parent_ids), ("channel", "=", "email")]
+            )
+        }
+        companies = {}
+        for message in messages:
+            chain = chains[message.id]
+            if chain:
+                company = next(
+                    (by_parent[parent.id] for parent in chain if parent.id in by_parent),
+                    self.env["res.company"],
+                )
+            else:
+                company = Action.search(
+                    [
+                        ("partner_id", "=", message.res_id),
+                        ("channel", "=", "email"),
+                        ("state", "=", "done"),
+                        ("mail_message_id.date", "<=", message.date),
+                    ],
+                    order="id desc",
+                    limit=1,
+                ).company_id
+            companies[message.id] = company
+        return companies
 
     # ------------------------------------------------------------------
     # Processing: say why, once, and tell the collector

@@ -56,6 +56,11 @@ class CollectionBillingMilestone(models.Model):
     invoice_id = fields.Many2one("account.move", readonly=True, copy=False)
     invoice_payment_state = fields.Selection(related="invoice_id.payment_state")
     reminder_sent = fields.Boolean(readonly=True, copy=False)
+    reminder_held = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The notice waited: the customer already had a collections message that day.",
+    )
 
     @api.depends(
         "plan_id.amount_total",
@@ -174,11 +179,23 @@ class CollectionBillingMilestone(models.Model):
         self._create_invoice()
 
     def _send_upcoming_reminder(self, template):
-        """Tell the customer the dated stage and its invoice are coming (nightly cron, once)."""
+        """Tell the customer the dated stage and its invoice are coming (nightly cron, once).
+        When the customer already had a collections message today, the notice waits until
+        tomorrow (the plan says why once) and the cron sends it then."""
         self.ensure_one()
-        self.plan_id.with_context(
+        plan = self.plan_id
+        Proportion = self.env["collection.proportion"]
+        customer = plan.partner_id.commercial_partner_id
+        contacted = Proportion._contacted_today(plan.company_id, customer).get(customer.id)
+        if contacted:
+            if not self.reminder_held:
+                plan.message_post(body=Proportion._wait_reason(customer, contacted, "milestone"))
+                self.reminder_held = True
+            return
+        message = plan.with_context(
             mail_notify_force_send=False, collection_milestone=self
         ).message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+        Proportion._record_contact(plan.company_id, customer, message)
         self.reminder_sent = True
 
     def _mark_ready(self):

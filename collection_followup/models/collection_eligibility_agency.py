@@ -1,9 +1,11 @@
+# pylint: disable=consider-merging-classes-inherited
 from odoo import api, models
 from odoo.tools import SQL
 
 from ..const import AGENCY_OPEN_STATES, ELIGIBILITY_SELL, HELD_AT_AGENCY
 
 
+# One class per feature: each contributes its own exclusion hook (see collection_eligibility.py).
 class CollectionEligibility(models.AbstractModel):
     _inherit = "collection.eligibility"
 
@@ -33,6 +35,7 @@ class CollectionEligibility(models.AbstractModel):
 
     @api.model
     def _collection_flush(self):
-        super()._collection_flush()
+        result = super()._collection_flush()
         self.env["collection.agency.case.line"].flush_model(["move_id", "case_id"])
         self.env["collection.agency.case"].flush_model(["state"])
+        return result

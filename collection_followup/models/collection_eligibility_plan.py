@@ -1,9 +1,11 @@
+# pylint: disable=consider-merging-classes-inherited
 from odoo import api, models
 from odoo.tools import SQL
 
 from ..const import ELIGIBILITY_CHARGE, ELIGIBILITY_PAY, HELD_IN_PLAN, PLAN_ACTIVE_STATES
 
 
+# One class per feature: each contributes its own exclusion hook (see collection_eligibility.py).
 class CollectionEligibility(models.AbstractModel):
     _inherit = "collection.eligibility"
 
@@ -34,5 +36,6 @@ class CollectionEligibility(models.AbstractModel):
 
     @api.model
     def _collection_flush(self):
-        super()._collection_flush()
+        result = super()._collection_flush()
         self.env["collection.payment.plan"].flush_model(["state", "move_ids", "pause_fees"])
+        return result

@@ -239,6 +239,7 @@ class CollectionFollowupAction(models.Model):
             )
         )
         self._send_reminder_email(message, recipient, sent["body_html"])
+        self.env["collection.proportion"]._record_contact(company, partner, message)
         return {"recipient_id": recipient.id, "mail_message_id": message.id}
 
     def _render_reminder(self, partner, render_context):
@@ -330,6 +331,7 @@ class CollectionFollowupAction(models.Model):
             sms_pid_to_number={recipient.id: number},
             put_in_queue=True,
         )
+        self.env["collection.proportion"]._record_contact(self.company_id, partner, message)
         notification = message.sudo().notification_ids.filtered(
             lambda n: n.notification_type == "sms"
         )[:1]

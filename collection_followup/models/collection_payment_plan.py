@@ -261,8 +261,12 @@ class CollectionPaymentPlan(models.Model):
             plan._check_ready()
             plan.state = "proposed"
             template = self.env.ref("collection_followup.mail_template_payment_plan_proposed")
-            plan.with_context(mail_notify_force_send=False).message_post_with_source(
+            message = plan.with_context(mail_notify_force_send=False).message_post_with_source(
                 template, subtype_xmlid="mail.mt_comment"
+            )
+            # The proposal answers the customer: it goes, and counts as the day's message.
+            self.env["collection.proportion"]._record_contact(
+                plan.company_id, plan.partner_id, message
             )
         return True
 
@@ -451,11 +455,15 @@ class CollectionPaymentPlan(models.Model):
         Engine = self.env["collection.followup.engine"]
         # The plans' states are the engine's bookkeeping (read-only for people): as superuser,
         # whoever runs the check.
-        for plan in self.sudo().search([("state", "in", PLAN_ACTIVE_STATES)]):
+        plans = self.sudo().search([("state", "in", PLAN_ACTIVE_STATES)])
+        for plan in plans:
             # Each plan on its own: one that raises is noted on it and the others go on.
             Engine._isolated(
                 plan, self.env._("Payment plan not checked"), plan._check_progress, today
             )
+        # The notices of plans that ended go first; the day's reminders then wait for them
+        # (one message a day, see collection.proportion).
+        for plan in plans:
             if plan.state in PLAN_ACTIVE_STATES:
                 Engine._isolated(
                     plan,
@@ -481,20 +489,36 @@ class CollectionPaymentPlan(models.Model):
         self.ensure_one()
         self.state = "broken"
         template = self.env.ref("collection_followup.mail_template_payment_plan_broken")
-        self.with_context(mail_notify_force_send=False).message_post_with_source(
+        message = self.with_context(mail_notify_force_send=False).message_post_with_source(
             template, subtype_xmlid="mail.mt_comment"
         )
+        # The end of the agreement changes what the customer owes at once: the notice goes,
+        # and counts as the day's message.
+        self.env["collection.proportion"]._record_contact(self.company_id, self.partner_id, message)
 
     def _send_installment_reminders(self, today):
+        """Remind the customer of each instalment ``reminder_days`` before it; a reminder that
+        waited (the customer already had a collections message today) goes the next day, even
+        past the instalment's date while it is in its grace days."""
         template = self.env.ref("collection_followup.mail_template_payment_plan_reminder")
+        Proportion = self.env["collection.proportion"]
         for plan in self:
             for installment, status in plan._statuses(today):
                 days_before = (installment.date - today).days
-                if (
+                if installment.reminder_sent or days_before > plan.reminder_days:
+                    continue
+                if not (
                     status.state in ("due", "partial")
-                    and 0 <= days_before <= plan.reminder_days
-                    and not installment.reminder_sent
+                    and days_before >= 0
+                    or installment.reminder_held
+                    and status.state == "late"
                 ):
+                    continue
+                customer = plan.partner_id.commercial_partner_id
+                contacted = Proportion._contacted_today(plan.company_id, customer, today)
+                if customer.id in contacted:
+                    installment._hold_reminder(contacted[customer.id])
+                else:
                     installment._send_reminder(template, status)
 
     # ------------------------------------------------------------------

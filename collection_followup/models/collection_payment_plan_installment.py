@@ -28,6 +28,11 @@ class CollectionPaymentPlanInstallment(models.Model):
         compute="_compute_status",
     )
     reminder_sent = fields.Boolean(readonly=True, copy=False)
+    reminder_held = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The reminder waited: the customer already had a collections message that day.",
+    )
 
     @api.constrains("amount")
     def _check_amount(self):
@@ -42,7 +47,7 @@ class CollectionPaymentPlanInstallment(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if set(vals) - {"reminder_sent"}:
+        if set(vals) - {"reminder_sent", "reminder_held"}:
             plans = self.plan_id | self.env["collection.payment.plan"].browse(vals.get("plan_id"))
             plans._check_schedule_editable()
         return super().write(vals)
@@ -59,6 +64,19 @@ class CollectionPaymentPlanInstallment(models.Model):
                     installment.paid_amount = status.paid
                     installment.state = status.state
 
+    def _hold_reminder(self, message):
+        """The customer already had ``message`` about its collections today: the reminder
+        waits until tomorrow, and the plan says why once."""
+        self.ensure_one()
+        if not self.reminder_held:
+            plan = self.plan_id
+            plan.message_post(
+                body=self.env["collection.proportion"]._wait_reason(
+                    plan.partner_id, message, "instalment"
+                )
+            )
+            self.reminder_held = True
+
     def _send_reminder(self, template, status):
         """Email and SMS the customer before the instalment, with a link to pay what is left
         of it. A customer without a valid mobile gets the email, and the plan says why not
@@ -73,7 +91,8 @@ class CollectionPaymentPlanInstallment(models.Model):
             collection_amount_due=amount_due,
             collection_pay_link=link,
         )
-        plan.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+        message = plan.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+        self.env["collection.proportion"]._record_contact(plan.company_id, plan.partner_id, message)
         recipient = plan.partner_id._collection_recipient()
         try:
             number = recipient._collection_e164(plan.company_id.country_id)

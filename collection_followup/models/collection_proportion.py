@@ -1,18 +1,23 @@
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from odoo import api, fields, models, tools
 
 from ..tools.arrival_logic import CONTACTED, MINIMUM, Signal
 from ..tools.proportion_logic import level_waits, split_channels
 
-# Where the other features write to customers about their collections (plans, instalments,
-# milestones): a message there today makes the follow-up reminder wait until tomorrow.
-CUSTOMER_MESSAGE_MODELS = ("collection.payment.plan", "collection.billing.plan")
-
 
 class CollectionProportion(models.AbstractModel):
     """Sense of proportion: a level's minimum overdue amount, a minimum for letters and legal
-    steps, and at most one message about collections per customer and day."""
+    steps, and at most one message about collections per customer and day.
+
+    One message a day: every feature that writes to a customer about its collections (the
+    follow-up reminder, a payment plan's proposal, instalment reminder and notice of its end,
+    a billing plan's notice of a coming milestone) calls :meth:`_record_contact` once sent.
+    The reminder-like ones (the follow-up reminder, the instalment reminder, the milestone's
+    notice) ask :meth:`_contacted_today` first and, the customer already written to today,
+    wait until the next day (their cron picks them up again); a message that changes the
+    customer's situation (the proposal, the end of a plan) goes and only counts.
+    """
 
     _name = "collection.proportion"
     _description = "Collections: Sense of Proportion"
@@ -28,7 +33,8 @@ class CollectionProportion(models.AbstractModel):
             return decisions
         rounding = company.currency_id.rounding
         legal_minimum = company.collection_min_legal_amount
-        contacted = self._contacted_today(list(sending), today)
+        partners = self.env["res.partner"].browse(list(sending))
+        contacted = self._contacted_today(company, partners, today)
         for partner_id, decision in sending.items():
             level = decision.level
             amount = self._amount(decision)
@@ -37,7 +43,7 @@ class CollectionProportion(models.AbstractModel):
             ):
                 self._hold(decision, Signal(MINIMUM, level.id, today), None)
             elif partner_id in contacted:
-                signal = Signal(CONTACTED, contacted[partner_id], today)
+                signal = Signal(CONTACTED, contacted[partner_id].id, today)
                 self._hold(decision, signal, today + timedelta(days=1))
         return decisions
 
@@ -57,30 +63,48 @@ class CollectionProportion(models.AbstractModel):
         decision.holds = [signal]
 
     @api.model
-    def _contacted_today(self, partner_ids, today):
-        """``{partner_id: message_id}``: customers who got a message of a plan or milestone
-        today (email or SMS), with the first such message."""
-        start = datetime.combine(today, time.min)
-        # The run reads the plans' messages to decide, whoever asks.
-        messages = (
-            self.env["mail.message"]
-            .sudo()
-            .search(
-                [
-                    ("model", "in", CUSTOMER_MESSAGE_MODELS),
-                    ("message_type", "in", ("comment", "notification", "sms")),
-                    ("date", ">=", start),
-                    ("date", "<", start + timedelta(days=1)),
-                    ("partner_ids.commercial_partner_id", "in", partner_ids),
-                ],
-                order="id",
+    def _contacted_today(self, company, partners, today=None):
+        """``{partner_id: mail.message}``: the customers of ``partners`` (by their commercial
+        entity) who already had a message about their collections from ``company`` on
+        ``today`` (by default the user's today), with the day's first such message."""
+        today = today or fields.Date.context_today(self)
+        # The day's messages are the engine's bookkeeping: read whoever sends.
+        customers = partners.commercial_partner_id.with_company(company).sudo()
+        return {
+            customer.id: customer.collection_contact_message_id
+            for customer in customers
+            if customer.collection_contact_date == today
+        }
+
+    @api.model
+    def _record_contact(self, company, partner, message, today=None):
+        """Record that ``partner`` (its commercial entity) had ``message`` about its
+        collections from ``company`` on ``today``; the day's first message is kept."""
+        today = today or fields.Date.context_today(self)
+        # The engine's bookkeeping, written whoever sends (the field is read-only for people).
+        customer = partner.commercial_partner_id.with_company(company).sudo()
+        if customer.collection_contact_date != today:
+            customer.write(
+                {"collection_contact_date": today, "collection_contact_message_id": message.id}
             )
+
+    @api.model
+    def _wait_reason(self, partner, message, what):
+        """The note of a reminder-like message of a plan that waits until tomorrow."""
+        subject = message.sudo().subject or message.sudo().record_name
+        if what == "instalment":
+            return self.env._(
+                "The instalment reminder waits until tomorrow: %(customer)s already received "
+                "“%(subject)s” today.",
+                customer=partner.commercial_partner_id.name,
+                subject=subject,
+            )
+        return self.env._(
+            "The notice of the coming milestone waits until tomorrow: %(customer)s already "
+            "received “%(subject)s” today.",
+            customer=partner.commercial_partner_id.name,
+            subject=subject,
         )
-        contacted = {}
-        for message in messages:
-            for partner in message.partner_ids.commercial_partner_id:
-                contacted.setdefault(partner.id, message.id)
-        return contacted
 
     @api.model
     def _describe(self, signal, decision):
@@ -104,10 +128,17 @@ class CollectionProportion(models.AbstractModel):
                 minimum=tools.format_amount(env, minimum, currency),
                 level=level.name,
             )
-        message = env["mail.message"].sudo().browse(signal.key)
-        return env._(
+        message = env["mail.message"].browse(signal.key)
+        return self._contacted_reason(decision.partner, message)
+
+    @api.model
+    def _contacted_reason(self, partner, message):
+        """Why a follow-up reminder waits until tomorrow: ``message`` went to ``partner``
+        today."""
+        message = message.sudo()  # the day's message, named for the collector whoever reads
+        return self.env._(
             "%(customer)s already received “%(subject)s” today: the reminder goes tomorrow.",
-            customer=decision.partner.name,
+            customer=partner.commercial_partner_id.name,
             subject=message.subject or message.record_name,
         )
 

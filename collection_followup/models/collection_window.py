@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytz
 
@@ -59,6 +59,7 @@ class CollectionWindow(models.AbstractModel):
                 ("scheduled_at", "<=", fields.Datetime.now()),
             ]
         )
+        actions -= self._postpone_contacted(company, actions)
         if not actions:
             return actions
         decisions = (
@@ -67,6 +68,45 @@ class CollectionWindow(models.AbstractModel):
             ._decisions(company, actions.partner_id.ids)
         )
         return actions.with_company(company)._execute(decisions)
+
+    @api.model
+    def _postpone_contacted(self, company, actions):
+        """One message a day (collection.proportion): the queued ``actions`` of customers who
+        already had another collections message today wait for the first window of tomorrow
+        (in the customer's time zone), with the reason. Returns the postponed actions."""
+        Proportion = self.env["collection.proportion"]
+        contacted = Proportion._contacted_today(company, actions.partner_id)
+        if not contacted:
+            return actions.browse()
+        # The reminder's own email or SMS, already gone, does not hold its other channel.
+        own = {
+            (action.partner_id.id, action.level_id.id)
+            for action in actions.search(
+                [("mail_message_id", "in", [m.id for m in contacted.values()])]
+            )
+        }
+        postponed = actions.filtered(
+            lambda action: action.partner_id.id in contacted
+            and (action.partner_id.id, action.level_id.id) not in own
+        )
+        now = fields.Datetime.now()
+        for action in postponed:
+            recipient = action.partner_id._collection_recipient()
+            calendar = company.resource_calendar_id
+            tz = pytz.timezone(recipient.tz or calendar.tz or "UTC")
+            local_now = pytz.utc.localize(now).astimezone(tz)
+            tomorrow = tz.localize(datetime.combine(local_now.date() + timedelta(days=1), time.min))
+            start = tomorrow.astimezone(pytz.utc).replace(tzinfo=None)
+            # The engine's ledger: the queued action's new moment and why.
+            action.sudo().write(
+                {
+                    "scheduled_at": self._send_time(company, recipient, start),
+                    "error": Proportion._contacted_reason(
+                        action.partner_id, contacted[action.partner_id.id]
+                    ),
+                }
+            )
+        return postponed
 
     @api.model
     def _cron_send_queued(self):

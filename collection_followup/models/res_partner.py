@@ -16,6 +16,8 @@ COLLECTION_ENGINE_FIELDS = frozenset(
         "collection_hold_date",
         "collection_last_level_id",
         "collection_last_date",
+        "collection_contact_date",
+        "collection_contact_message_id",
     }
 )
 # The evidence of the customer's acceptance of the terms: its own log, appended to from the
@@ -67,6 +69,19 @@ class ResPartner(models.Model):
     )
     collection_last_date = fields.Date(
         string="Last Reminder", company_dependent=True, readonly=True
+    )
+    collection_contact_date = fields.Date(
+        string="Last Collections Message",
+        company_dependent=True,
+        readonly=True,
+        help="The last day the customer had a message about its collections from the company "
+        "(reminder, payment plan, milestone): at most one a day.",
+    )
+    collection_contact_message_id = fields.Many2one(
+        "mail.message",
+        string="Last Collections Message Sent",
+        company_dependent=True,
+        readonly=True,
     )
     collection_currency_id = fields.Many2one(
         "res.currency", compute="_compute_collection_status", string="Collection Currency"

@@ -1,6 +1,9 @@
+# pylint: disable=consider-merging-classes-inherited
 from odoo import fields, models
 
 
+# Kept apart from res_partner.py: the customer-facing messages of collections (issue 11 keeps
+# res_partner.py short).
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
@@ -16,8 +19,8 @@ class ResPartner(models.Model):
 
     def _message_post_after_hook(self, message, msg_vals):
         """A reply of the customer to a reminder email (an email received on its thread) gives
-        each company that reminded it a to-do for the collector; the next reminder waits (see
-        collection.arrival)."""
+        a to-do to the collector of the company whose reminder it answers; that company's next
+        reminder waits (see collection.arrival)."""
         result = super()._message_post_after_hook(message, msg_vals)
         if msg_vals.get("message_type") == "email":
             self._collection_reply_todos(message)
@@ -29,24 +32,19 @@ class ResPartner(models.Model):
         author = message.author_id
         if author.user_ids.filtered(lambda user: not user.share):
             return  # an employee writing, not the customer answering
-        # Reading the reminders and scheduling the to-do is the engine's bookkeeping.
-        reminded = (
-            self.env["collection.followup.action"]
-            .sudo()
-            ._read_group(
-                [("partner_id", "=", self.id), ("channel", "=", "email"), ("state", "=", "done")],
-                ["company_id"],
-            )
+        # The company answered: the one of the reminder replied to (collection.arrival).
+        company = self.env["collection.arrival"]._reply_companies(message)[message.id]
+        if not company:
+            return
+        # Scheduling the to-do is the engine's bookkeeping.
+        partner = self.with_company(company).sudo()
+        collector = partner._collection_collector()
+        if not collector:
+            return
+        partner.activity_schedule(
+            "mail.mail_activity_data_todo",
+            date_deadline=fields.Date.context_today(self),
+            summary=self.env._("%(customer)s replied to a reminder", customer=self.name),
+            note=message.body,
+            user_id=collector.id,
         )
-        for (company,) in reminded:
-            partner = self.with_company(company).sudo()
-            collector = partner._collection_collector()
-            if not collector:
-                continue
-            partner.activity_schedule(
-                "mail.mail_activity_data_todo",
-                date_deadline=fields.Date.context_today(self),
-                summary=self.env._("%(customer)s replied to a reminder", customer=self.name),
-                note=message.body,
-                user_id=collector.id,
-            )

@@ -195,3 +195,74 @@ class TestBillingPlan(CollectionFollowupCommon):
         self.assertIn("Design", str(mails.body_html))
         self.assertIn("$&nbsp;617.28", str(mails.body_html))
         self.assertTrue(milestones[1].reminder_sent)
+
+
+@tagged("post_install", "-at_install")
+class TestBillingPlanOneMessageADay(CollectionFollowupCommon):
+    """The notice of a coming milestone is a reminder-like message: when the customer already
+    had a collections message that day, it waits and the nightly cron sends it the next day."""
+
+    def _nightly_plans(self, day):
+        cron = self.env.ref("collection_followup.ir_cron_collection_plans")
+        with freeze_time(f"{day} 04:30"), self.mock_mail_gateway():
+            cron.ir_actions_server_id.with_user(self.env.ref("base.user_root")).run()
+            mails = self._new_mails
+        return [
+            (mail.recipient_ids, mail.subject, str(mail.date.date()))
+            for mail in mails.sorted("id")
+            if not mail.recipient_ids.user_ids
+        ], mails
+
+    def test_the_milestone_notice_waits_for_the_instalment_reminder(self):
+        billing = self.env["collection.billing.plan"].create(
+            {
+                "name": "Website redesign",
+                "partner_id": self.customer.id,
+                "amount_total": 1234.56,
+                "currency_id": self.company.currency_id.id,
+                "payment_term_id": self.pay_terms_a.id,
+                "reminder_days": 7,
+                "milestone_ids": [
+                    Command.create({"name": "Deposit", "sequence": 0, "is_deposit": True,
+                                    "percent": 50}),
+                    Command.create({"name": "Design", "sequence": 1, "percent": 50,
+                                    "trigger": "date", "planned_date": "2026-06-10"}),
+                ],
+            }
+        )  # fmt: skip
+        billing.action_confirm()
+        design = billing.milestone_ids.filtered(lambda m: m.name == "Design")
+        invoice = self._create_invoice(self.customer, 900.0, "2026-05-01", "2026-05-01")
+        plan = self.env["collection.payment.plan"].create(
+            {
+                "partner_id": self.customer.id,
+                "move_ids": [Command.set(invoice.ids)],
+                "installment_count": 2,
+                "frequency": "monthly",
+                "first_date": "2026-06-06",
+                "reminder_days": 3,
+            }
+        )
+        plan.action_compute_schedule()
+        with freeze_time("2026-05-20"):
+            plan.action_accept()
+
+        self.assertEqual(self._nightly_plans("2026-06-02")[0], [])
+        # 3 June: the instalment reminder (payment plans first), the milestone notice waits.
+        sent, mails = self._nightly_plans("2026-06-03")
+        self.assertEqual(sent, [(self.customer, "Instalment due on 06/06/2026", "2026-06-03")])
+        self.assertIn("$&nbsp;450.00", str(mails.body_html))
+        self.assertEqual((design.reminder_sent, design.reminder_held), (False, True))
+        self.assertIn(
+            "The notice of the coming milestone waits until tomorrow: Northwind Traders "
+            "already received “Instalment due on 06/06/2026” today.",
+            str(billing.message_ids.sorted("id")[-1].body),
+        )
+        # 4 June: the notice goes, with the stage's amount; 5 June: nothing more.
+        sent, mails = self._nightly_plans("2026-06-04")
+        self.assertEqual(
+            sent, [(self.customer, "Website redesign: next stage coming up", "2026-06-04")]
+        )
+        self.assertIn("$&nbsp;617.28", str(mails.body_html))
+        self.assertTrue(design.reminder_sent)
+        self.assertEqual(self._nightly_plans("2026-06-05")[0], [])

@@ -281,3 +281,180 @@ class TestNeverChaseWhatHasArrived(CollectionFollowupCommon):
     def test_waiting_days_cannot_be_negative(self):
         with self.assertRaisesRegex(ValidationError, "cannot be negative"):
             self.company.collection_arrival_wait_days = -1
+
+
+@tagged("post_install", "-at_install")
+class TestAReplyPausesItsCompanyOnly(CollectionFollowupCommon):
+    """A customer of two companies answers the reminder of one of them: that company's next
+    step waits and its collector gets the to-do; the other company's reminders go on."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.branch = cls.setup_other_company(name="Branch Office")["company"]
+        cls.branch.email = "ar@branch.example"
+        cls.env.user.company_ids |= cls.branch
+        cls.colin = new_test_user(
+            cls.env,
+            "collector_colin",
+            name="Colin Collector",
+            groups="collection_followup.group_collection_user",
+        )
+        cls.bea = new_test_user(
+            cls.env,
+            "collector_bea",
+            name="Bea Branch",
+            groups="collection_followup.group_collection_user",
+            company_id=cls.branch.id,
+            company_ids=[Command.set(cls.branch.ids)],
+        )
+        cls.company.collection_responsible_id = cls.colin
+        cls.branch.collection_responsible_id = cls.bea
+        cls._create_invoice(cls.customer, 1000.0, "2025-12-01", "2026-01-01")
+        cls._create_invoice(cls.customer, 400.0, "2025-12-01", "2026-01-01", company=cls.branch)
+
+    def _cron_run(self, day):
+        """The nightly run of both companies, as the scheduler's superuser: its actions and
+        the mails to the customer as (sender, subject, day)."""
+        root = self.env.ref("base.user_root")
+        with freeze_time(day), self.mock_mail_gateway():
+            actions = (
+                self.env["collection.followup.engine"]
+                .with_user(root)
+                ._run_followup(self.company | self.branch)
+            )
+            mails = self._new_mails.filtered(lambda mail: mail.recipient_ids == self.customer)
+        return actions.with_user(self.env.user), [
+            (mail.author_id, mail.subject, str(mail.date.date())) for mail in mails.sorted("id")
+        ]
+
+    def _reply(self, reminder, day):
+        """The customer answers ``reminder`` (a mail.message) from its mailbox; the mail
+        gateway routes the answer to the thread of the reminder, under it."""
+        raw = (
+            "From: Northwind Traders <billing@northwind.example>\n"
+            "To: ar@acme.example\n"
+            "Subject: Re: Payment reminder\n"
+            f"Date: {day}\n"
+            f"Message-ID: <reply-{reminder.id}@northwind.example>\n"
+            f"In-Reply-To: {reminder.message_id}\n"
+            f"References: {reminder.message_id}\n"
+            "MIME-Version: 1.0\n"
+            "Content-Type: text/plain; charset=utf-8\n"
+            "\n"
+            "We paid last week, please check.\n"
+        )
+        with freeze_time("2026-01-09 09:30"), self.mock_mail_gateway():
+            self.env["mail.thread"].sudo().message_process(None, raw)
+        return self.env["mail.message"].search(
+            [("message_id", "=", f"<reply-{reminder.id}@northwind.example>")]
+        )
+
+    def _todos(self):
+        return self.env["mail.activity"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "=", self.customer.id)]
+        )
+
+    def test_a_reply_to_one_companys_reminder_pauses_that_company_only(self):
+        acme, branch = self.company.partner_id, self.branch.partner_id
+        actions, mails = self._cron_run("2026-01-05")
+        self.assertEqual(
+            mails,
+            [
+                (acme, "Payment reminder", "2026-01-05"),
+                (branch, "Payment reminder", "2026-01-05"),
+            ],
+        )
+        acme_reminder = actions.filtered(
+            lambda a: a.company_id == self.company and a.channel == "email"
+        )
+        reply = self._reply(acme_reminder.mail_message_id, "Fri, 09 Jan 2026 09:30:00 +0000")
+        self.assertRecordValues(
+            reply,
+            [
+                {
+                    "model": "res.partner",
+                    "res_id": self.customer.id,
+                    "parent_id": acme_reminder.mail_message_id.id,
+                    "author_id": self.customer.id,
+                    "message_type": "email",
+                }
+            ],
+        )
+        # Only Acme's collector has something to do.
+        todo = self._todos()
+        self.assertRecordValues(
+            todo,
+            [
+                {
+                    "user_id": self.colin.id,
+                    "summary": "Northwind Traders replied to a reminder",
+                    "date_deadline": self._date("2026-01-09"),
+                }
+            ],
+        )
+        self.assertEqual(
+            self.env["mail.activity"]
+            .with_user(self.colin)
+            .search([("user_id", "=", self.colin.id)]),
+            todo,
+        )
+        self.assertFalse(self.env["mail.activity"].search([("user_id", "=", self.bea.id)]))
+
+        # 11 January, the second reminders are due: Acme's waits, the branch's goes.
+        actions, mails = self._cron_run("2026-01-11")
+        self.assertEqual(mails, [(branch, "Second reminder: overdue payment", "2026-01-11")])
+        held = actions.filtered(lambda a: a.company_id == self.company)
+        self.assertRecordValues(
+            held,
+            [
+                {
+                    "state": "skipped",
+                    "level_id": self.firm.id,
+                    "amount_due": 1000.0,
+                    "error": "Northwind Traders replied to a reminder on 01/09/2026: the "
+                    "reminder waits until 01/12/2026.",
+                }
+            ],
+        )
+        self.assertEqual(
+            actions.filtered(
+                lambda a: a.company_id == self.branch and a.channel == "email"
+            ).amount_due,
+            400.0,
+        )
+        # 12 January: Acme's second reminder goes; the branch has nothing more to say.
+        actions, mails = self._cron_run("2026-01-12")
+        self.assertEqual(mails, [(acme, "Second reminder: overdue payment", "2026-01-12")])
+        self.assertEqual(
+            actions.filtered(lambda a: a.channel == "email").mapped("amount_due"), [1000.0]
+        )
+
+    def test_a_reply_to_another_message_than_a_reminder_pauses_nothing(self):
+        acme, branch = self.company.partner_id, self.branch.partner_id
+        self._cron_run("2026-01-05")
+        # Colin sends the customer the statement it asked for, from its chatter.
+        with freeze_time("2026-01-07 10:00"), self.mock_mail_gateway():
+            statement = (
+                self.customer.with_user(self.colin)
+                .sudo()
+                .message_post(
+                    body="Here is the statement you asked for.",
+                    subject="Your statement",
+                    partner_ids=self.customer.ids,
+                    author_id=self.colin.partner_id.id,
+                    message_type="comment",
+                    subtype_xmlid="mail.mt_comment",
+                )
+            )
+        reply = self._reply(statement, "Fri, 09 Jan 2026 09:30:00 +0000")
+        self.assertEqual((reply.parent_id, reply.message_type), (statement, "email"))
+        self.assertFalse(self._todos())
+        _actions, mails = self._cron_run("2026-01-11")
+        self.assertEqual(
+            mails,
+            [
+                (acme, "Second reminder: overdue payment", "2026-01-11"),
+                (branch, "Second reminder: overdue payment", "2026-01-11"),
+            ],
+        )

@@ -1,5 +1,6 @@
 from freezegun import freeze_time
 
+from odoo import fields
 from odoo.tests import tagged
 
 from .common import CollectionFollowupCommon
@@ -79,3 +80,64 @@ class TestSendingWindows(CollectionFollowupCommon):
         self.assertEqual(set(actions.mapped("state")), {"done"})
         self.assertFalse(actions.mapped("scheduled_at")[0])
         self.assertEqual(len(self._mails_to(mails, self.customer)), 1)
+
+    def test_a_queued_reminder_waits_a_day_for_the_days_instalment_reminder(self):
+        invoice = self._create_invoice(self.customer, 300.0, "2026-01-01", "2026-01-20")
+        plan = self.env["collection.payment.plan"].create(
+            {
+                "partner_id": self.customer.id,
+                "move_ids": [(6, 0, invoice.ids)],
+                "installment_count": 2,
+                "frequency": "monthly",
+                "first_date": "2026-01-15",
+                "reminder_days": 3,
+            }
+        )
+        plan.action_compute_schedule()
+        with freeze_time("2026-01-10"):
+            plan.action_accept()
+        # Monday 02:00 UTC: the firm reminder of the 700.00 is queued for 08:00 in Tehran.
+        actions, _mails = self._run("2026-01-12 02:00:00")
+        self.assertEqual(set(actions.mapped("scheduled_at")), {self._dt("2026-01-12 04:30")})
+        # 03:00 UTC: the plans' cron reminds the customer of its instalment of 15 January.
+        cron = self.env.ref("collection_followup.ir_cron_collection_plans")
+        with freeze_time("2026-01-12 03:00:00"), self.mock_mail_gateway():
+            cron.ir_actions_server_id.with_user(self.env.ref("base.user_root")).run()
+            mails = self._mails_to(self._new_mails, self.customer)
+        self.assertEqual(
+            (mails.subject, mails.author_id, str(mails.date)),
+            ("Instalment due on 01/15/2026", self.company.partner_id, "2026-01-12 03:00:00"),
+        )
+        self.assertIn("$&nbsp;150.00", str(mails.body_html))
+        # 04:30 UTC, the window opens: the reminder waits for tomorrow's window, and says why.
+        sent, mails = self._send_queued("2026-01-12 04:30:00")
+        self.assertFalse(sent)
+        self.assertFalse(self._mails_to(mails, self.customer))
+        self.assertRecordValues(
+            actions,
+            [
+                {
+                    "state": "draft",
+                    "scheduled_at": self._dt("2026-01-13 04:30"),
+                    "error": "Northwind Traders already received “Instalment due on "
+                    "01/15/2026” today: the reminder goes tomorrow.",
+                }
+            ]
+            * 2,
+        )
+        self.assertFalse(self._send_queued("2026-01-12 10:00:00")[0])
+        # Tuesday 04:30 UTC: the firm reminder goes (email and SMS), for the 700.00.
+        sent, mails = self._send_queued("2026-01-13 04:30:00")
+        self.assertEqual(sent, actions)
+        self.assertEqual(set(sent.mapped("state")), {"done"})
+        mail = self._mails_to(mails, self.customer)
+        self.assertEqual(
+            (mail.subject, str(mail.date)),
+            ("Second reminder: overdue payment", "2026-01-13 04:30:00"),
+        )
+        self.assertIn("Total overdue: <strong>$&nbsp;700.00</strong>", str(mail.body_html))
+        self.assertEqual(sent.filtered(lambda a: a.channel == "sms").sms_number, "+989123456789")
+
+    @staticmethod
+    def _dt(value):
+        return fields.Datetime.to_datetime(value)

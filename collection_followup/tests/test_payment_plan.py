@@ -268,3 +268,238 @@ class TestPaymentPlan(CollectionFollowupCommon):
             mails = self._new_mails
         self.assertEqual(plan.state, "broken")
         self.assertEqual(mails.subject, f"Your payment plan {plan.name} has ended")
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentPlanOneMessageADay(CollectionFollowupCommon):
+    """One collections message a day per customer and company, the plans' messages included:
+    a reminder-like message that finds the customer already written to today goes the next
+    day; the notice that a plan ended goes at once and the day's reminders wait for it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.invoice_a = cls._create_invoice(cls.customer, 1000.0, "2026-01-01", "2026-01-01")
+        cls.invoice_b = cls._create_invoice(cls.customer, 800.0, "2026-01-10", "2026-01-10")
+        cls.collector = new_test_user(
+            cls.env,
+            "collector_carla",
+            name="Carla Collector",
+            groups="collection_followup.group_collection_user,account.group_account_invoice",
+        )
+        cls.root = cls.env.ref("base.user_root")
+
+    def _plan(self, invoices, **values):
+        plan = self.env["collection.payment.plan"].create(
+            {
+                "partner_id": self.customer.id,
+                "move_ids": [(6, 0, invoices.ids)],
+                "frequency": "monthly",
+                **values,
+            }
+        )
+        plan.action_compute_schedule()
+        with freeze_time("2026-01-20"):
+            plan.action_accept()
+        return plan
+
+    def _nightly_plans(self, day):
+        """The nightly cron of plans and milestones, as the scheduler runs it (its code, as
+        the superuser it runs as): the mails it queued."""
+        cron = self.env.ref("collection_followup.ir_cron_collection_plans")
+        with freeze_time(f"{day} 04:30"), self.mock_mail_gateway():
+            cron.ir_actions_server_id.with_user(self.root).run()
+            return self._new_mails
+
+    def _customer_mails(self, mails):
+        return [
+            (mail.recipient_ids, mail.subject, str(mail.date.date()))
+            for mail in mails.sorted("id")
+            if not mail.recipient_ids.user_ids
+        ]
+
+    def _notes(self, plan):
+        plan.invalidate_recordset(["message_ids"])
+        return [str(message.body) for message in plan.message_ids.sorted("id")]
+
+    def test_reminder_first_then_the_instalment_reminder_the_next_day_and_back(self):
+        outside = self._create_invoice(self.customer, 90.0, "2026-01-20", "2026-01-26")
+        plan = self._plan(
+            self.invoice_a | self.invoice_b,
+            installment_count=3,
+            first_date="2026-02-01",
+            reminder_days=3,
+        )
+        first, second, _third = plan.installment_ids.sorted("date")
+
+        # 29 January: the follow-up reminder of the invoice outside the plan went first, the
+        # instalment reminder of the plans' cron waits.
+        actions, mails = self._run("2026-01-29")
+        self.assertEqual(
+            self._customer_mails(mails), [(self.customer, "Payment reminder", "2026-01-29")]
+        )
+        self.assertEqual(actions.filtered(lambda a: a.channel == "email").amount_due, 90.0)
+        self.assertIn(outside.name, str(mails.body_html))
+        self.assertEqual(self._nightly_plans("2026-01-29"), self.env["mail.mail"])
+        self.assertIn(
+            "The instalment reminder waits until tomorrow: Northwind Traders already received "
+            "“Payment reminder” today.",
+            self._notes(plan)[-1],
+        )
+        self.assertEqual((first.reminder_held, first.reminder_sent), (True, False))
+
+        # 30 January: the instalment reminder goes, with what is due (600.00); once.
+        mails = self._nightly_plans("2026-01-30")
+        self.assertEqual(
+            self._customer_mails(mails),
+            [(self.customer, "Instalment due on 02/01/2026", "2026-01-30")],
+        )
+        self.assertIn("$&nbsp;600.00", str(mails.body_html))
+        self.assertTrue(first.reminder_sent)
+        self.assertFalse(self._customer_mails(self._run("2026-01-30")[1]))
+        self.assertFalse(self._nightly_plans("2026-01-31"))
+        self.assertEqual(
+            len([note for note in self._notes(plan) if "waits until tomorrow" in note]),
+            1,
+            "the plan said why once",
+        )
+
+        # 5 February: the second reminder of the invoice outside the plan.
+        self._pay(self.invoice_a, 600.0, "2026-02-01")
+        actions, mails = self._run("2026-02-05")
+        self.assertEqual(
+            self._customer_mails(mails),
+            [(self.customer, "Second reminder: overdue payment", "2026-02-05")],
+        )
+
+        # 26 February: the instalment reminder goes in the night; the formal demand, due
+        # today (31 days late), waits until tomorrow.
+        mails = self._nightly_plans("2026-02-26")
+        self.assertEqual(
+            self._customer_mails(mails),
+            [(self.customer, "Instalment due on 03/01/2026", "2026-02-26")],
+        )
+        self.assertTrue(second.reminder_sent)
+        self.assertFalse(second.reminder_held)
+        actions, mails = self._run("2026-02-26")
+        self.assertFalse(self._customer_mails(mails))
+        self.assertEqual(
+            (actions.state, actions.level_id, actions.error),
+            (
+                "skipped",
+                self.formal,
+                "Northwind Traders already received “Instalment due on 03/01/2026” today: "
+                "the reminder goes tomorrow.",
+            ),
+        )
+        actions, mails = self._run("2026-02-27")
+        self.assertEqual(
+            self._customer_mails(mails),
+            [(self.customer, "Formal demand for payment", "2026-02-27")],
+        )
+        self.assertEqual(actions.filtered(lambda a: a.channel == "email").amount_due, 90.0)
+        self.assertFalse(self._nightly_plans("2026-02-28"))
+
+    def test_a_plan_that_ends_is_told_first_and_the_other_plans_reminder_waits(self):
+        ending = self._plan(
+            self.invoice_a,
+            installment_count=2,
+            first_date="2026-02-01",
+            reminder_days=0,
+            grace_days=5,
+        )
+        other = self._plan(
+            self.invoice_b,
+            installment_count=2,
+            first_date="2026-02-07",
+            reminder_days=0,
+            grace_days=5,
+        )
+        mails = self._nightly_plans("2026-02-01")
+        self.assertEqual(
+            self._customer_mails(mails),
+            [(self.customer, "Instalment due on 02/01/2026", "2026-02-01")],
+        )
+        self.assertIn("$&nbsp;500.00", str(mails.body_html))
+        self.assertFalse(self._nightly_plans("2026-02-06"))
+
+        # 7 February: the first plan is broken (its instalment of 1 February is unpaid after
+        # 5 days of grace); its notice goes, the other plan's reminder of the day waits.
+        mails = self._nightly_plans("2026-02-07")
+        self.assertEqual(ending.state, "broken")
+        self.assertEqual(
+            self._customer_mails(mails),
+            [(self.customer, f"Your payment plan {ending.name} has ended", "2026-02-07")],
+        )
+        self.assertIn(
+            "The instalment reminder waits until tomorrow: Northwind Traders already received "
+            f"“Your payment plan {ending.name} has ended” today.",
+            self._notes(other)[-1],
+        )
+        # 8 February: the instalment of 7 February is in its grace days; its reminder goes,
+        # with the 400.00 still due.
+        mails = self._nightly_plans("2026-02-08")
+        self.assertEqual(other.state, "running")
+        self.assertEqual(
+            self._customer_mails(mails),
+            [(self.customer, "Instalment due on 02/07/2026", "2026-02-08")],
+        )
+        self.assertIn("$&nbsp;400.00", str(mails.body_html))
+        self.assertFalse(self._nightly_plans("2026-02-09"))
+
+    def test_a_proposal_goes_and_the_days_reminder_waits_for_it(self):
+        self._create_invoice(self.customer, 90.0, "2026-01-20", "2026-01-26")
+        plan = self.env["collection.payment.plan"].create(
+            {
+                "partner_id": self.customer.id,
+                "move_ids": [(6, 0, (self.invoice_a | self.invoice_b).ids)],
+                "installment_count": 2,
+                "first_date": "2026-02-15",
+            }
+        )
+        plan.action_compute_schedule()
+        with freeze_time("2026-01-29 09:00"), self.mock_mail_gateway():
+            plan.with_user(self.collector).action_propose()
+            mails = self._new_mails
+        self.assertEqual(
+            self._customer_mails(mails),
+            [(self.customer, f"Your payment plan {plan.name}", "2026-01-29")],
+        )
+        actions, mails = self._run("2026-01-29")
+        self.assertFalse(self._customer_mails(mails))
+        self.assertEqual(
+            actions.error,
+            f"Northwind Traders already received “Your payment plan {plan.name}” today: the "
+            "reminder goes tomorrow.",
+        )
+        # A proposal pauses nothing: the next day, the reminder of the 29 days late items.
+        actions, mails = self._run("2026-01-30")
+        self.assertEqual(
+            self._customer_mails(mails),
+            [(self.customer, "Second reminder: overdue payment", "2026-01-30")],
+        )
+        self.assertEqual(actions.filtered(lambda a: a.channel == "email").amount_due, 1890.0)
+
+    def test_the_days_message_is_per_company(self):
+        branch = self.setup_other_company(name="Branch Office")["company"]
+        branch.email = "ar@branch.example"
+        self.env.user.company_ids |= branch
+        self._create_invoice(self.customer, 90.0, "2026-01-20", "2026-01-26", company=branch)
+        self._plan(
+            self.invoice_a | self.invoice_b,
+            installment_count=3,
+            first_date="2026-02-01",
+            reminder_days=3,
+        )
+        # The branch writes to the customer about its own invoice: Acme's instalment
+        # reminder of the night still goes.
+        _actions, mails = self._run("2026-01-29", companies=branch)
+        self.assertEqual(
+            self._customer_mails(mails), [(self.customer, "Payment reminder", "2026-01-29")]
+        )
+        self.assertEqual(mails.author_id, branch.partner_id)
+        mails = self._nightly_plans("2026-01-29")
+        self.assertEqual(
+            self._customer_mails(mails),
+            [(self.customer, "Instalment due on 02/01/2026", "2026-01-29")],
+        )

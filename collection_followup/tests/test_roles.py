@@ -342,6 +342,8 @@ class TestRolesReportedBreakages(RolesCommon):
             {"collection_hold_date": False},
             {"collection_last_level_id": False},
             {"collection_last_date": "2026-01-01"},
+            {"collection_contact_date": "2026-01-01"},
+            {"collection_contact_message_id": False},
             {"collection_excluded": True},
             {"collection_policy_id": other_policy.id},
             {"collection_terms_accepted_on": "2026-01-01 10:00:00"},
