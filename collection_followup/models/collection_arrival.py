@@ -100,9 +100,7 @@ class CollectionArrival(models.AbstractModel):
             moves = {pid: decision.lines.move_id for pid, decision in decisions.items()}
             for line, partner_id in self._bank_lines(company, moves, start, today, bank_lines):
                 add(partner_id, BANK_LINE, line.id, line.date)
-            move_partner = {
-                move.id: pid for pid, pid_moves in moves.items() for move in pid_moves
-            }
+            move_partner = {move.id: pid for pid, pid_moves in moves.items() for move in pid_moves}
             for transaction in transactions:
                 day = transaction.last_state_change.date()
                 for partner_id in {move_partner.get(move.id) for move in transaction.invoice_ids}:

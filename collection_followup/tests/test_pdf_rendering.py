@@ -16,10 +16,12 @@ test); the invoices and letters are read as text with the patched build.
 
 import contextlib
 import io
+import itertools
 import os
 import re
 import shutil
 import subprocess
+from datetime import datetime, timedelta
 from unittest.mock import patch
 
 from freezegun import freeze_time
@@ -196,6 +198,26 @@ class TestRealInvoicePdfs(RealPdfCommon):
         )
         self._check_reminders(customers, mails)
         # One wkhtmltopdf call for the 15 invoices of the three customers, before their emails.
+        self.assertEqual(calls, [15])
+
+    def test_rendered_ahead_then_reused_by_each_email_when_time_passes(self):
+        """As in production, where every write of the run is dated by its own transaction
+        (the test's cursor gives one time to the whole test): each write is a second later.
+        The link to pay that the email carries gives the invoice a portal token, a write that
+        changes its last edit, part of its fingerprint: the token is made before the invoices
+        are rendered ahead, so the email finds them kept and nothing is rendered again."""
+        customers = self._customers_with([1, 2, 12])
+        self.assertFalse(
+            any(invoices.mapped("access_token") for _c, invoices in customers.values())
+        )
+        seconds = itertools.count()
+        start = datetime(2026, 1, 5, 1, 0, 0)
+        with patch.object(
+            type(self.env.cr), "now", lambda cr: start + timedelta(seconds=next(seconds))
+        ):
+            actions, mails, calls = self._run_real("2026-01-05")
+        self.assertEqual(actions.mapped("state"), ["done"] * 3, actions.mapped("error"))
+        self._check_reminders(customers, mails)
         self.assertEqual(calls, [15])
 
     def test_batches_across_customers_of_one_call(self):
