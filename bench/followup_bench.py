@@ -420,7 +420,11 @@ def measure_peer(env, company, sample):
 
 
 def main(env):
-    ensure_data(env)
+    partners = ensure_data(env)
+    if os.environ.get("CF_BENCH_DATA_ONLY"):
+        # CF_BENCH_ONLY=analysis: the data only, for bench/analysis_bench.py.
+        print("BENCH_RESULT " + json.dumps({"bench_customers": len(partners)}), flush=True)
+        return
     print("BENCH_RESULT " + json.dumps(measure(env)), flush=True)
 
 

@@ -2,7 +2,7 @@
     "name": "Collection Follow-up",
     "summary": "Get customers to pay on time: escalating reminders, "
     "late fees, payment plans and a collections portal",
-    "version": "18.0.2.1.0",
+    "version": "18.0.2.2.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/collection-followup/collection_followup",
     "author": "Collection Followup Developers",

@@ -14,7 +14,7 @@ exists. Subcommands (the Makefile targets call them):
 
 Environment: ODOO_SRC, XDG_CACHE_HOME, PGHOST, PGPORT, PGPASSWORD, PGSUPERUSER,
 CF_DB_USER, CF_DEMO_DB, CF_HTTP_PORT, TAGS, KEEP_DB, CF_TEST_DB, PYTEST_ARGS, CF_ADDONS_ROOT,
-CF_BENCH_DB, CF_BENCH_SAMPLE, CF_WKHTMLTOPDF_PATCHED.
+CF_BENCH_DB, CF_BENCH_SAMPLE, CF_BENCH_ONLY, CF_WKHTMLTOPDF_PATCHED.
 """
 
 from __future__ import annotations
@@ -633,6 +633,7 @@ def e2e_server(ctx: Ctx, db: str):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = LOG_DIR / "odoo-e2e.log"
+    LOG_DIR.mkdir(exist_ok=True)
     say(f"starting Odoo on {url} for the e2e tests (log: {log})")
     args = ["-d", db, f"--db-filter=^{re.escape(db)}$", f"--http-port={port}"]
     args += ["--http-interface=127.0.0.1", "--max-cron-threads=0"]
@@ -837,8 +838,22 @@ def cmd_run(args) -> int:
     os.execv(cmd[0], cmd)
 
 
+def bench_scripts() -> tuple:
+    """The bench scripts to run: both, or only one with CF_BENCH_ONLY=followup|analysis.
+    With only the analysis, the follow-up bench still runs first, to generate the data (once per
+    database) and nothing else (CF_BENCH_DATA_ONLY)."""
+    only = os.environ.get("CF_BENCH_ONLY") or ""
+    if only not in ("", "followup", "analysis"):
+        raise ToolError(f"CF_BENCH_ONLY={only}: expected followup or analysis")
+    if only == "analysis":
+        os.environ["CF_BENCH_DATA_ONLY"] = "1"
+    if only == "followup":
+        return ("followup_bench.py",)
+    return ("followup_bench.py", "analysis_bench.py")
+
+
 def cmd_bench(args) -> int:
-    """Benchmark of the follow-up on generated data (bench/followup_bench.py)."""
+    """Benchmark of the follow-up and of the collections analysis on generated data (bench/)."""
     ctx = setup()
     db = os.environ.get("CF_BENCH_DB") or f"{MODULE}_bench"
     peer = ensure_peer(ctx.venv)
@@ -863,7 +878,7 @@ def cmd_bench(args) -> int:
     # bench database answers it (report.url, set by the bench for its own transaction).
     with e2e_server(ctx, db) as url:
         os.environ["CF_BENCH_REPORT_URL"] = url
-        for name in ("followup_bench.py", "analysis_bench.py"):
+        for name in bench_scripts():
             script = (REPO / "bench" / name).read_text()
             result = run_shell_script(ctx, db, script, "BENCH_RESULT ", f"the benchmark {name}")
             say(f"bench/{name}:")

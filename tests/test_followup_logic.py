@@ -6,9 +6,9 @@ import pytest
 
 from odoo.addons.collection_followup.tools.followup_logic import (
     Item,
-    age_level,
+    ItemState,
     build_situation,
-    decide,
+    decide_items,
     item_level,
     sent_index,
 )
@@ -32,12 +32,6 @@ TODAY = date(2026, 3, 15)
 )
 def test_item_level(due, expected):
     assert item_level(DELAYS, due, TODAY) == expected
-
-
-def test_age_level_counts_the_heads_up_once_late():
-    assert age_level(DELAYS, date(2026, 3, 14), TODAY) == 0
-    assert age_level(DELAYS, date(2026, 3, 19), TODAY) is None
-    assert age_level(DELAYS, None, TODAY) is None
 
 
 def test_sent_index_survives_an_edited_table():
@@ -77,52 +71,117 @@ def test_residual_within_tolerance_counts_as_paid():
     assert situation.open_items == []
 
 
+def decide(delays, due_dates, sent_delays, last_sent_delay, today=TODAY, **settings):
+    """``decide_items`` for items keyed 1, 2... with these due dates and levels reached."""
+    items = [
+        ItemState(key, due, sent)
+        for key, (due, sent) in enumerate(zip(due_dates, sent_delays, strict=True), 1)
+    ]
+    return decide_items(delays, items, last_sent_delay, today, **settings)
+
+
 def test_first_reminder_is_sent_on_the_day_it_became_due():
-    assert decide(DELAYS, [date(2026, 3, 12)], None, TODAY) == ("send", 1, date(2026, 3, 15))
+    result = decide(DELAYS, [date(2026, 3, 12)], [None], None)
+    assert (result.action, result.level, result.date) == ("send", 1, date(2026, 3, 15))
+    assert (result.targets, result.passed) == ({1: 1}, {1: [1]})
 
 
 def test_a_late_run_sends_only_the_highest_level_and_says_since_when():
-    assert decide(DELAYS, [date(2026, 2, 1)], None, TODAY) == ("send", 3, date(2026, 3, 3))
+    result = decide(DELAYS, [date(2026, 2, 1)], [None], None)
+    assert (result.action, result.level, result.date) == ("send", 3, date(2026, 3, 3))
+    # the item passes the gentle and firm levels on its way (the heads-up is before its due
+    # date: not passed by a late item)
+    assert result.passed == {1: [1, 2, 3]}
 
 
 def test_same_level_is_not_sent_twice():
-    assert decide(DELAYS, [date(2026, 3, 12)], 3, TODAY) == ("wait", 1, date(2026, 3, 22))
+    result = decide(DELAYS, [date(2026, 3, 12)], [3], 3)
+    assert (result.action, result.level, result.date) == ("wait", 1, date(2026, 3, 22))
+    assert result.targets == {}
 
 
 def test_heads_up_sent_then_late_waits_for_the_gentle_reminder():
     # The heads-up went out; one day late the item no longer calls for it, but nothing resets.
-    assert decide(DELAYS, [date(2026, 3, 14)], -3, TODAY) == ("wait", 0, date(2026, 3, 17))
+    result = decide(DELAYS, [date(2026, 3, 14)], [-3], -3)
+    assert (result.action, result.level, result.date) == ("wait", 0, date(2026, 3, 17))
 
 
 def test_paying_the_old_items_lowers_the_last_level_without_sending():
-    # Formal demand was sent for an item now paid; what is left is only 5 days late.
-    assert decide(DELAYS, [date(2026, 3, 10)], 30, TODAY) == ("reset", 1, date(2026, 3, 20))
+    # Formal demand was sent for an item now paid; what is left reached the gentle level.
+    result = decide(DELAYS, [date(2026, 3, 10)], [3], 30)
+    assert (result.action, result.level, result.date) == ("reset", 1, date(2026, 3, 20))
 
 
 def test_paying_everything_resets_to_the_start():
-    assert decide(DELAYS, [], 10, TODAY) == ("reset", None, None)
+    result = decide(DELAYS, [], [], 10)
+    assert (result.action, result.level, result.date) == ("reset", None, None)
 
 
 def test_nothing_owed_nothing_to_do():
-    assert decide(DELAYS, [], None, TODAY) == ("wait", None, None)
+    result = decide(DELAYS, [], [], None)
+    assert (result.action, result.level, result.date) == ("wait", None, None)
 
 
 def test_next_date_of_a_future_item_is_its_heads_up():
-    assert decide(DELAYS, [date(2026, 4, 1)], None, TODAY) == ("wait", None, date(2026, 3, 29))
+    result = decide(DELAYS, [date(2026, 4, 1)], [None], None)
+    assert (result.action, result.level, result.date) == ("wait", None, date(2026, 3, 29))
 
 
 def test_after_the_last_level_there_is_no_next_date():
-    assert decide(DELAYS, [date(2026, 1, 1)], 30, TODAY) == ("wait", 3, None)
+    result = decide(DELAYS, [date(2026, 1, 1)], [30], 30)
+    assert (result.action, result.level, result.date) == ("wait", 3, None)
 
 
-def test_a_newer_item_due_soon_does_not_repeat_a_higher_level():
-    # Customer at the gentle level for an old item; a new one due in 2 days calls only for a
-    # heads-up, which is below what was sent: one communication at the highest level.
-    assert decide(DELAYS, [date(2026, 3, 10), date(2026, 3, 17)], 3, TODAY)[0] == "wait"
+def test_a_new_item_is_reminded_at_its_own_level_while_an_old_one_is_at_the_top():
+    # The old item had the formal demand; a new one is 5 days late: the gentle reminder, for it.
+    result = decide(DELAYS, [date(2026, 1, 1), date(2026, 3, 10)], [30, None], 30)
+    assert (result.action, result.level, result.date) == ("send", 1, date(2026, 3, 13))
+    assert result.targets == {2: 1}
+    assert result.sent == {1: 3, 2: None}
+
+
+def test_a_new_item_due_soon_waits_while_another_is_overdue():
+    # Customer at the gentle level for an old item; a new one due in 2 days would call for a
+    # heads-up: a customer with something overdue gets no heads-up, the new item waits for its
+    # first late level (it is listed in the reminders of the overdue one meanwhile).
+    result = decide(DELAYS, [date(2026, 3, 10), date(2026, 3, 17)], [3, None], 3)
+    assert (result.action, result.level, result.targets) == ("wait", 1, {})
+    assert result.date == date(2026, 3, 20)  # the old item's firm level, 10 days late
+
+
+def test_a_new_item_due_soon_gets_its_heads_up_when_nothing_is_overdue():
+    # The old item is at the heads-up level and not due yet: the new one gets its own heads-up.
+    result = decide(DELAYS, [date(2026, 3, 16), date(2026, 3, 17)], [-3, None], -3)
+    assert (result.action, result.level, result.targets) == ("send", 0, {2: 0})
+
+
+def test_items_move_each_to_their_own_level_the_reminder_at_the_highest():
+    # A 12-day-late item at the gentle level moves to the firm one, a 4-day-late new item to
+    # the gentle one: one reminder, at the firm level.
+    result = decide(DELAYS, [date(2026, 3, 3), date(2026, 3, 11)], [3, None], 3)
+    assert (result.action, result.level) == ("send", 2)
+    assert result.targets == {1: 2, 2: 1}
+    assert result.date == date(2026, 3, 13)  # the day the firm level became due
+
+
+def test_an_item_whose_level_was_removed_from_the_table_counts_at_the_level_below():
+    # The item had a level of 20 days, since removed: it counts as the firm one (10 days) and
+    # waits for the formal demand (30 days).
+    result = decide(DELAYS, [date(2026, 2, 20)], [20], 20)
+    assert (result.action, result.level, result.date) == ("wait", 2, date(2026, 3, 22))
+
+
+def test_an_item_due_the_day_it_was_issued_gets_no_heads_up():
+    # A fee invoice booked and due today: nothing ahead to warn of; its gentle reminder comes
+    # 3 days late.
+    items = [ItemState(1, TODAY, None, heads_up=False)]
+    result = decide_items(DELAYS, items, None, TODAY)
+    assert (result.action, result.level, result.date) == ("wait", None, date(2026, 3, 18))
 
 
 def test_empty_level_table_never_sends():
-    assert decide([], [date(2026, 1, 1)], None, TODAY) == ("wait", None, None)
+    result = decide([], [date(2026, 1, 1)], [None], None)
+    assert (result.action, result.level, result.date) == ("wait", None, None)
 
 
 def test_a_residual_equal_to_the_tolerance_counts_as_paid():

@@ -5,6 +5,7 @@ from werkzeug.exceptions import NotFound
 from odoo import fields, http, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import content_disposition, request
+from odoo.tools.translate import LazyTranslate
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
@@ -14,6 +15,7 @@ from ..const import (
     PORTAL_UPLOAD_MAX_BYTES,
     PORTAL_UPLOAD_MAX_FILES,
 )
+from ..models.res_lang import counted
 from ..tools import log_redaction
 from ..tools.portal_input import (
     UPLOAD_TYPES_TEXT,
@@ -37,6 +39,17 @@ LANG_KEY = "collection_portal_lang"
 MESSAGE_KEY = "collection_portal_message"
 MAX_MESSAGE_CHARS = 5000
 INSTALLMENTS = (2, 24)
+
+_lt = LazyTranslate(__name__)
+CODE_SENT = _lt(
+    "{minutes, plural, one {We emailed a code to %(email)s: enter it with your answer within "
+    "# minute.} other {We emailed a code to %(email)s: enter it with your answer within # "
+    "minutes.}}"
+)
+AT_MOST_FILES = _lt(
+    "{count, plural, one {Send at most # proof file, %(size)s MB together.} other {Send at "
+    "most # proof files, %(size)s MB together.}}"
+)
 
 
 class TooManyRequests(Exception):
@@ -170,9 +183,10 @@ class CollectionPortal(CustomerPortal):
         if error.field == "upload" and error.reason == "type":
             return _("A proof file must be one of: %(types)s.", types=UPLOAD_TYPES_TEXT)
         if error.field == "upload":
-            return _(
-                "Send at most %(count)s proof files, %(size)s MB together.",
-                count=PORTAL_UPLOAD_MAX_FILES,
+            return counted(
+                request.env,
+                AT_MOST_FILES,
+                PORTAL_UPLOAD_MAX_FILES,
                 size=PORTAL_UPLOAD_MAX_BYTES // (1024 * 1024),
             )
         messages = {
@@ -521,12 +535,7 @@ class CollectionPortal(CustomerPortal):
             name, _at, domain = email.partition("@")
             # Outside the call: Odoo's term extraction cannot read an f-string argument.
             masked = name[:1] + "***@" + domain
-            return request.env._(
-                "We emailed a code to %(email)s: enter it with your answer within "
-                "%(minutes)s minutes.",
-                email=masked,
-                minutes=PORTAL_CODE_MINUTES,
-            )
+            return counted(request.env, CODE_SENT, PORTAL_CODE_MINUTES, email=masked)
 
         return self._collection_say(say)
 

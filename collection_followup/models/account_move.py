@@ -2,9 +2,21 @@ from collections import defaultdict
 
 from odoo import Command, api, fields, models, tools
 from odoo.exceptions import UserError
+from odoo.tools.translate import LazyTranslate
 
 from ..const import ELIGIBILITY_PAY
 from .collection_discount_rule import format_percent
+from .res_lang import counted
+
+_lt = LazyTranslate(__name__)
+EPD_WITHIN_DAYS = _lt(
+    "{days, plural, one {Discount of %(amount)s if paid within # day} "
+    "other {Discount of %(amount)s if paid within # days}}"
+)
+LOYALTY_LINE = _lt(
+    "{count, plural, one {Loyalty reward: %(percent)s %% discount for # invoice paid on time} "
+    "other {Loyalty reward: %(percent)s %% discount for # invoices paid on time}}"
+)
 
 
 class AccountMove(models.Model):
@@ -494,11 +506,7 @@ class AccountMove(models.Model):
             {
                 "discount_date": fields.Date.to_string(tier["date"]),
                 "epd_days_left": days_left,
-                "epd_discount_msg": self.env._(
-                    "Discount of %(amount)s if paid within %(days)s days",
-                    amount=amount,
-                    days=days_left,
-                )
+                "epd_discount_msg": counted(self.env, EPD_WITHIN_DAYS, days_left, amount=amount)
                 if days_left
                 else self.env._("Discount of %(amount)s if paid today", amount=amount),
             }
@@ -645,10 +653,11 @@ class AccountMove(models.Model):
             gross[line.account_id, taxes] += (
                 line.quantity * line.price_unit * (1 - line.discount / 100.0)
             )
-        name = self.env._(
-            "Loyalty reward: %(percent)s %% discount for %(count)s invoices paid on time",
+        name = counted(
+            self.env,
+            LOYALTY_LINE,
+            len(reward.move_ids),
             percent=format_percent(self.env, reward.percent),
-            count=len(reward.move_ids),
         )
         vals_list = []
         for (account, taxes), amount in gross.items():

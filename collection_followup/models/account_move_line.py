@@ -1,4 +1,8 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+# The level each item reached is the follow-up run's bookkeeping (see the engine's _mark_items).
+COLLECTION_ENGINE_LINE_FIELDS = frozenset({"collection_level_id", "collection_level_date"})
 
 
 class AccountMoveLine(models.Model):
@@ -12,6 +16,40 @@ class AccountMoveLine(models.Model):
         index="btree_not_null",
         help="On a factoring transfer or recourse entry: the invoice of the batch it moves.",
     )
+    # Each receivable item escalates on its own days: the follow-up level it last reached
+    # (written by the run when a reminder names it at that level) and when.
+    collection_level_id = fields.Many2one(
+        "collection.followup.level",
+        string="Follow-up Level",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        help="The follow-up level this item last reached, set by the follow-up run.",
+    )
+    collection_level_date = fields.Date(string="Follow-up Level Date", readonly=True, copy=False)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._collection_check_level_change(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._collection_check_level_change(vals)
+        return super().write(vals)
+
+    @api.model
+    def _collection_check_level_change(self, vals):
+        """Refuse a plain create/write of the follow-up level an item reached: the run keeps it,
+        a collections manager resets it with the customer's button."""
+        if not self.env.su and COLLECTION_ENGINE_LINE_FIELDS & set(vals):
+            raise AccessError(
+                self.env._(
+                    "The credit hold and the follow-up level reached are kept by the follow-up "
+                    "run; a collections manager lifts a hold or resets the level with the "
+                    "buttons of the customer's Follow-up tab."
+                )
+            )
 
     def reconcile(self):
         """Paying the overdue items lifts the customer's credit hold, marks promises kept and

@@ -555,11 +555,12 @@ class CollectionFollowupAction(models.Model):
         return {"activity_id": activity.id}
 
     def _execute_fee(self, decision):
-        """Book the level's late fees on the overdue invoices of the reminder."""
+        """Book the level's late fees on the overdue invoices of the items of this action: the
+        items that reach or pass the level with this reminder (see the engine's ``_send``)."""
         today = fields.Date.context_today(self)
-        invoices = decision.lines.filtered(
-            lambda line: (line.date_maturity or line.date) < today
-        ).move_id
+        # still open: an item paid since an approval was prepared is not charged
+        lines = self.line_ids & decision.lines if self.line_ids else decision.lines
+        invoices = lines.filtered(lambda line: (line.date_maturity or line.date) < today).move_id
         rule = self.level_id.late_fee_rule_id.sudo()
         fees = rule._charge(invoices, today, today.isoformat())
         if not fees:

@@ -20,7 +20,7 @@ from ..tools.followup_decision import (
     listed_keys,
     send_outcome,
 )
-from ..tools.followup_logic import Item, build_situation, decide
+from ..tools.followup_logic import Item, ItemState, build_situation, decide_items
 from ..tools.qr import qr_png_data_uri
 from .collection_discount_rule import format_percent
 
@@ -44,7 +44,7 @@ class FollowupDecision:
     company: models.Model
     policy: models.Model
     situation: object  # followup_logic.Situation
-    action: str  # "send", "reset" or "wait" (see followup_logic.decide)
+    action: str  # "send", "reset" or "wait" (see followup_logic.decide_items)
     level: models.Model  # the level to send, or the level the customer is at
     next_date: object  # datetime.date or None
     lines: models.Model  # account.move.line listed in the reminder
@@ -52,6 +52,13 @@ class FollowupDecision:
     # edges: money on its way, a reply or proportion holds the reminder (collection.arrival)
     holds: list = field(default_factory=list)  # arrival_logic.Signal that make it wait
     held_level: object = None  # the level that waits
+    # Each item escalates on its own days: {line_id: level} of the items that move up today
+    # (to the level the reminder names them at), {line_id: levels} of the levels each of them
+    # reaches or passes on the way (their fees are charged), {line_id: level} of the level
+    # each open item reached before today.
+    moves: dict = field(default_factory=dict)
+    passed: dict = field(default_factory=dict)
+    item_levels: dict = field(default_factory=dict)
 
     def render_context(self, collections_url="", link_withheld=False):
         """Values for the level's templates, with the items table rendered in the customer's
@@ -74,6 +81,9 @@ class FollowupDecision:
                     "amount_currency": line.amount_residual_currency,
                     "currency": line.currency_id,
                     "amount": open_amounts[line.id],
+                    # the level the reminder names the item at: where it moves up to, or
+                    # the level it already reached (empty: none yet)
+                    "level": self.moves.get(line.id) or self.item_levels.get(line.id),
                 }
                 for line in lines
             ],
@@ -168,8 +178,11 @@ class CollectionFollowupEngine(models.AbstractModel):
                 "company_id",
                 "partner_id",
                 "move_id",
+                "collection_level_id",
             ]
         )
+        self.env["account.move"].flush_model(["collection_late_fee_origin_id"])
+        self.env["collection.followup.level"].flush_model(["delay"])
         self.env["account.account"].flush_model(["account_type"])
         self.env["collection.eligibility"]._collection_flush()
         self.env["collection.agency.case"].flush_model(["state", "partner_id", "company_id"])
@@ -179,11 +192,13 @@ class CollectionFollowupEngine(models.AbstractModel):
     def _open_lines(self, company, partner_ids=None):
         """Open receivable lines of the company, per commercial partner, in one query.
 
-        Returns ``{commercial_partner_id: [(line_id, due_date, amount_residual, at_agency),
-        ...]}``, amounts in company currency; ``at_agency``: the customer has an open collection
-        agency case in the company. Lines of invoices that may not be chased (see
-        collection.eligibility: payment blocked, disputed, in a payment plan in force...) are
-        left out, in the same query.
+        Returns ``{commercial_partner_id: [(line_id, due_date, amount_residual, at_agency,
+        level_id, level_delay, due_on_issue), ...]}``, amounts in company currency;
+        ``at_agency``: the customer has an open collection agency case in the company;
+        ``level_id`` and ``level_delay``: the follow-up level the item last reached (None: none
+        yet); ``due_on_issue``: the item was due the day it was booked, or is a fee document.
+        Lines of invoices that may not be chased (see collection.eligibility: payment blocked,
+        disputed, in a payment plan in force...) are left out, in the same query.
         """
         if partner_ids is not None and not partner_ids:
             return {}
@@ -202,11 +217,16 @@ class CollectionFollowupEngine(models.AbstractModel):
                         SELECT agency_case.partner_id
                           FROM collection_agency_case agency_case
                          WHERE agency_case.company_id = %(company)s
-                           AND agency_case.state IN %(agency_open_states)s)
+                           AND agency_case.state IN %(agency_open_states)s),
+                       line.collection_level_id, item_level.delay,
+                       (COALESCE(line.date_maturity, line.date) <= line.date
+                        OR move.collection_late_fee_origin_id IS NOT NULL)
                   FROM account_move_line line
                   JOIN account_account account ON account.id = line.account_id
                   JOIN account_move move ON move.id = line.move_id
                   JOIN res_partner partner ON partner.id = line.partner_id
+             LEFT JOIN collection_followup_level item_level
+                    ON item_level.id = line.collection_level_id
                  WHERE line.company_id = %(company)s
                    AND account.account_type = 'asset_receivable'
                    AND line.parent_state = 'posted'
@@ -224,8 +244,8 @@ class CollectionFollowupEngine(models.AbstractModel):
             )
         )
         lines = defaultdict(list)
-        for partner_id, line_id, due_date, residual, at_agency in self.env.cr.fetchall():
-            lines[partner_id].append((line_id, due_date, residual, at_agency))
+        for partner_id, *row in self.env.cr.fetchall():
+            lines[partner_id].append(tuple(row))
         return lines
 
     @api.model
@@ -301,19 +321,35 @@ class CollectionFollowupEngine(models.AbstractModel):
         levels, delays = tables[policy]
         situation = build_situation([Item(*row[:3]) for row in rows], today, tolerance)
         at_agency = any(row[3] for row in rows)
-        due_dates = [item.due_date for item, _amount in situation.open_items]
+        stored = {row[0]: (row[4], row[5]) for row in rows}  # line: (level id, its delay)
+        due_on_issue = {row[0] for row in rows if row[6]}
         last = partner.collection_last_level_id
-        action, index, next_date = decide(
+        items = decide_items(
             delays,
-            due_dates,
+            [
+                # An item due the day it was booked (an invoice due at once, a fee document or
+                # interest note) has no due date ahead to warn of: no heads-up.
+                ItemState(
+                    item.key,
+                    item.due_date,
+                    stored[item.key][1],
+                    heads_up=item.key not in due_on_issue,
+                )
+                for item, _amount in situation.open_items
+            ],
             last.delay if last else None,
             today,
             last_sent_date=partner.collection_last_date,
             **settings,
         )
+        action, index, next_date = items.action, items.level, items.date
         action, next_date, held = hold_back(action, next_date, at_agency, paused_until)
         if held:
             index = levels.ids.index(last.id) if last in levels else None
+        if action != "send":
+            items.targets, items.passed = {}, {}
+        Level = levels.browse()
+        item_levels = {key: Level.browse(stored[key][0]) for key in items.sent if stored[key][0]}
         return FollowupDecision(
             partner=partner,
             company=company,
@@ -324,6 +360,12 @@ class CollectionFollowupEngine(models.AbstractModel):
             next_date=next_date,
             lines=Line.browse(listed_keys(situation.open_items, delays, today)),
             at_agency=at_agency,
+            moves={key: levels[target] for key, target in items.targets.items()},
+            passed={
+                key: Level.concat(*(levels[i] for i in passed))
+                for key, passed in items.passed.items()
+            },
+            item_levels=item_levels,
         )
 
     @api.model
@@ -718,8 +760,12 @@ class CollectionFollowupEngine(models.AbstractModel):
     def _send(self, decision, channels=None, run=None):
         """Carry out (or prepare, for approval) the level of ``decision`` on its channels.
 
-        The level counts as sent unless every channel failed; a customer excluded from
-        follow-up gets one skipped action per level, so the skip is recorded once.
+        The level counts as sent unless every channel failed: each item that moves up (up to
+        the level sent) is then at its new level, and the customer at the highest level of its
+        items. Before the reminder, each item that moves up is charged the late fees of the
+        levels it reaches or passes on the way, one fee action per level (see
+        :meth:`_fee_values`). A customer excluded from follow-up gets one skipped action per
+        level, so the skip is recorded once.
         """
         level, partner = decision.level, decision.partner
         # The follow-up history is the engine's ledger, read-only for people: recorded as
@@ -741,7 +787,12 @@ class CollectionFollowupEngine(models.AbstractModel):
                 decision, self.env["collection.retry"]._substitute(decision, level._get_channels())
             )
             skipped.run_id = run
-        if partner.collection_excluded or not channels:
+        # The fees are those of every level an item moves up to or past, not only the level
+        # sent's (see _fee_values); the items move up to the level sent at most.
+        channels = [channel for channel in channels if channel != "fee"]
+        moves = {key: item for key, item in decision.moves.items() if item.delay <= level.delay}
+        fees = self._fee_values(decision, moves, base)
+        if partner.collection_excluded or not (channels or fees):
             reason = (
                 self.env._("The customer is excluded from follow-up.")
                 if partner.collection_excluded
@@ -750,19 +801,24 @@ class CollectionFollowupEngine(models.AbstractModel):
             actions = Action.create(
                 {
                     **base,
-                    "channel": channels[0] if channels else "email",
+                    "channel": channels[0] if channels else "fee" if fees else "email",
                     "state": "skipped",
                     "error": reason,
                 }
             )
         elif level.requires_approval:
             actions = Action.create(
-                [{**base, "channel": channel, "state": "to_approve"} for channel in channels]
+                [
+                    {**values, "state": "to_approve"}
+                    for values in fees + [{**base, "channel": channel} for channel in channels]
+                ]
             )
         else:
             # edges: emails and SMS outside the customer's sending window are queued.
             now_channels, queued_until = self.env["collection.window"]._split(decision, channels)
-            actions = Action.create([{**base, "channel": channel} for channel in now_channels])
+            actions = Action.create(
+                fees + [{**base, "channel": channel} for channel in now_channels]
+            )
             actions._execute({partner.id: decision})
             if queued_until:
                 actions |= Action.create(
@@ -775,13 +831,85 @@ class CollectionFollowupEngine(models.AbstractModel):
             if all(state == "failed" for state in actions.mapped("state")):
                 return actions | skipped
         actions |= skipped
+        self._mark_items(moves)
         last = partner.collection_last_level_id
         values = {"collection_last_date": fields.Date.context_today(self)}
-        if not last or level.delay > last.delay:
+        item_levels = [*{**decision.item_levels, **moves}.values()]
+        if item_levels:
+            values["collection_last_level_id"] = max(item_levels, key=lambda lv: lv.delay).id
+        elif not last or level.delay > last.delay:
             values["collection_last_level_id"] = level.id
         # Follow-up state of the customer: the engine's bookkeeping, whoever triggered it.
         partner.sudo().write(values)
         return actions
+
+    @api.model
+    def _fee_values(self, decision, moves, base):
+        """The fee actions of a reminder: for each level with a late fee rule that an item of
+        ``moves`` (fee documents aside) reaches or passes on its way up, one action charging the
+        rule on the invoices of those items (values for ``collection.followup.action``, lowest
+        level first)."""
+        by_level = defaultdict(list)
+        for key in moves:
+            if decision.lines.browse(key).move_id.collection_late_fee_origin_id:
+                continue  # a fee document bears no fee (see collection.late.fee.rule)
+            for level in decision.passed.get(key, ()):
+                if level.late_fee_rule_id:
+                    by_level[level].append(key)
+        return [
+            {**base, "level_id": level.id, "channel": "fee", "line_ids": [fields.Command.set(keys)]}
+            for level, keys in sorted(by_level.items(), key=lambda pair: pair[0].delay)
+        ]
+
+    @api.model
+    def _mark_items(self, moves):
+        """Record the level each item of ``moves`` (``{line_id: level}``) reached today."""
+        if not moves:
+            return
+        today = fields.Date.context_today(self)
+        by_level = defaultdict(list)
+        for key, level in moves.items():
+            by_level[level.id].append(key)
+        # The engine's bookkeeping on the receivable lines, whoever triggered the reminder: in
+        # SQL, as the ORM's write of a journal item re-checks and re-syncs its whole entry.
+        for level_id, keys in by_level.items():
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE account_move_line SET collection_level_id = %s, "
+                    "collection_level_date = %s WHERE id IN %s",
+                    level_id,
+                    today,
+                    tuple(keys),
+                )
+            )
+        self.env["account.move.line"].browse(list(moves)).invalidate_recordset(
+            ["collection_level_id", "collection_level_date"]
+        )
+
+    @api.model
+    def _reset_items(self, partner, company):
+        """The open receivable items of ``partner`` (a commercial partner) in ``company`` start
+        from the first level again (a manager's reset of the customer's level)."""
+        self.env["account.move.line"].flush_model(["collection_level_id", "reconciled"])
+        # The engine's bookkeeping on the receivable lines (see _mark_items).
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_move_line
+                   SET collection_level_id = NULL, collection_level_date = NULL
+                 WHERE company_id = %s
+                   AND collection_level_id IS NOT NULL
+                   AND NOT reconciled
+                   AND partner_id IN (
+                        SELECT id FROM res_partner WHERE commercial_partner_id = %s)
+                """,
+                company.id,
+                partner.id,
+            )
+        )
+        self.env["account.move.line"].invalidate_model(
+            ["collection_level_id", "collection_level_date"]
+        )
 
     @api.model
     def _record(self, run, partner_id, outcome, reason="", attempts=1, decision=None):

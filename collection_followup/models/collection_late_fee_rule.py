@@ -5,6 +5,7 @@ from typing import NamedTuple
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools.translate import LazyTranslate
 
 from ..const import (
     ELIGIBILITY_CHARGE,
@@ -18,8 +19,17 @@ from ..const import (
 from ..tools import late_fee_logic as logic
 from .collection_discount_rule import format_percent
 from .collection_late_fee_ledger import ConcurrentChargeError
+from .res_lang import counted
 
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
+AFTER_GRACE_DAYS = _lt(
+    "{days, plural, one {%(terms)s, after # day of grace} other {%(terms)s, after # days of grace}}"
+)
+ITEM_DAYS_LATE = _lt(
+    "{days, plural, one {Item due %(due)s, %(principal)s overdue, # day late:} "
+    "other {Item due %(due)s, %(principal)s overdue, # days late:}}"
+)
 
 
 class ItemFigures(NamedTuple):
@@ -345,7 +355,7 @@ class CollectionLateFeeRule(models.Model):
                 )
         text = ", ".join(parts)
         if self.grace_days:
-            text = _("%(terms)s, after %(days)s days of grace", terms=text, days=self.grace_days)
+            text = counted(self.env, AFTER_GRACE_DAYS, self.grace_days, terms=text)
         return text
 
     # ------------------------------------------------------------------
@@ -622,11 +632,12 @@ class CollectionLateFeeRule(models.Model):
         _ = self.env._
         due_date = line.date_maturity or line.date
         texts = [
-            _(
-                "Item due %(due)s, %(principal)s overdue, %(days)s days late:",
+            counted(
+                self.env,
+                ITEM_DAYS_LATE,
+                result.days_late,
                 due=self._date(due_date),
                 principal=self._money(principal, currency),
-                days=result.days_late,
             )
         ]
         if result.fixed:

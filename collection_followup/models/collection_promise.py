@@ -2,9 +2,17 @@ from datetime import timedelta
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools.translate import LazyTranslate
 
 from ..const import ELIGIBILITY_PAY
 from .collection_discount_rule import format_percent
+from .res_lang import counted
+
+_lt = LazyTranslate(__name__)
+PROMISE_HORIZON = _lt(
+    "{days, plural, one {A promise to pay is for a date at most # day ahead.} "
+    "other {A promise to pay is for a date at most # days ahead.}}"
+)
 
 
 class CollectionPromise(models.Model):
@@ -91,11 +99,7 @@ class CollectionPromise(models.Model):
         for promise in self:
             horizon = promise.company_id.collection_promise_horizon_days
             if promise.date > today + timedelta(days=horizon):
-                raise ValidationError(
-                    self.env._(
-                        "A promise to pay is for a date at most %(days)s days ahead.", days=horizon
-                    )
-                )
+                raise ValidationError(counted(self.env, PROMISE_HORIZON, horizon))
 
     @api.constrains("partner_id", "company_id", "state")
     def _check_one_pending(self):

@@ -94,7 +94,7 @@ class CollectionRetry(models.AbstractModel):
             .with_company(company)
             .browse(list({partner_id for partner_id, _level, _channel in history}))
         )
-        last_levels = {partner.id: partner.collection_last_level_id for partner in partners}
+        last_levels = self._last_reminder_levels(company, partners)
         to_retry, given_up = [], []
         for (partner_id, level, channel), channel_actions in history.items():
             count = trailing_failures(channel_actions.mapped("state"))
@@ -129,6 +129,34 @@ class CollectionRetry(models.AbstractModel):
         for last_failed, count in given_up:
             actions |= self._give_up(last_failed, count)
         return actions
+
+    @api.model
+    def _last_reminder_levels(self, company, partners):
+        """``{partner_id: level}`` of the last reminder each customer got, while an open item is
+        still at that level or above (the customer's level): a failed channel of it is still
+        worth trying again. Each item escalates on its own days, so the last reminder may be
+        below the customer's level (a new invoice's gentle reminder after the formal demand)."""
+        Action = self.env["collection.followup.action"]
+        last_ids = [
+            last_id
+            for _partner, last_id in Action._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("partner_id", "in", partners.ids),
+                    ("level_id", "!=", False),
+                    ("channel", "in", RETRIED_CHANNELS),
+                    ("state", "=", "done"),
+                ],
+                ["partner_id"],
+                ["id:max"],
+            )
+        ]
+        levels = {}
+        for action in Action.browse(last_ids):
+            reached = action.partner_id.with_company(company).collection_last_level_id
+            if reached and action.level_id.delay <= reached.delay:
+                levels[action.partner_id.id] = action.level_id
+        return levels
 
     @api.model
     def _give_up(self, last_failed, count):

@@ -1,3 +1,4 @@
+import logging
 import re
 
 from lxml import etree
@@ -5,8 +6,72 @@ from lxml import html as lxml_html
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
+from odoo.tools.translate import LazyTranslate
 
 from ..tools import calendar as cal
+from ..tools import plural
+
+_logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
+
+# The sentences of customer documents that carry figures, each a whole sentence with named
+# placeholders (the translator places them); a counted one is a plural message (tools/plural:
+# one branch per plural category of the language, ``#`` is the count). CustomerFormat.say().
+SENTENCES = {
+    "days_late": _lt("{count, plural, one {# day late} other {# days late}}"),
+    "days_until_due": _lt("{count, plural, one {Due in # day} other {Due in # days}}"),
+    "instalments": _lt("{count, plural, one {# instalment} other {# instalments}}"),
+    "discount_offer": _lt(
+        "Invoice %(invoice)s: pay %(amount)s by %(deadline)s instead of %(amount_full)s "
+        "(%(percent)s %% early-payment discount)."
+    ),
+    "late_fee_today": _lt(
+        "Invoice %(invoice)s: if you pay it today, late fees of %(amount)s will be added."
+    ),
+    "plan_line": _lt("Payment plan %(plan)s of %(amount)s: next instalment on %(date)s."),
+    "promise_line": _lt("You promised to pay %(amount)s by %(date)s."),
+    "promise_bounds": _lt("At least %(amount)s, by %(date)s at the latest."),
+    "fee_terms": _lt("Our terms: %(terms)s."),
+    "total_overdue": _lt("Total overdue: %(amount)s"),
+    "total_due_all": _lt("Total due, including what is not due yet: %(amount)s"),
+    "statement_overdue": _lt("Overdue: %(amount)s"),
+    "statement_total_due": _lt("Total due: %(amount)s"),
+    "terms_accepted": _lt("You accepted them on %(date)s."),
+    "code_is": _lt("Your confirmation code is %(code)s."),
+    "code_minutes": _lt(
+        "{count, plural, one {Enter it on your collections page within # minute.} "
+        "other {Enter it on your collections page within # minutes.}} If you did not ask "
+        "for it, ignore this email: nothing is done without the code."
+    ),
+    "demand_unpaid": _lt(
+        "Despite our previous reminders, the amounts listed below, which you owe to "
+        "%(company)s, remain unpaid."
+    ),
+    "demand_total": _lt(
+        "We hereby formally demand payment of the total amount of %(total)s no later than "
+        "%(deadline)s."
+    ),
+    "demand_bank": _lt(
+        "Please pay to %(company)s, account %(account)s, with the reference %(reference)s."
+    ),
+    "case_file_title": _lt("Agency file %(case)s"),
+    "case_summary": _lt(
+        "Agency: %(agency)s · handed over on %(date)s · status: %(status)s · commission: "
+        "%(commission)s %%"
+    ),
+    "court_file_title": _lt("Court case file: %(customer)s"),
+    "factoring_assigned": _lt(
+        "This invoice has been assigned to %(factor)s; pay only to %(account)s."
+    ),
+    "factoring_amount": _lt(
+        "Amount assigned: %(amount)s. A payment made to anyone else does not settle it."
+    ),
+    "loyalty_thanks": _lt(
+        "{count, plural, one {You have paid your last invoice on time: thank you!} "
+        "other {You have paid your last # invoices on time: thank you!}} Customers like you "
+        "make our work easier."
+    ),
+}
 
 # Text between tags of rendered HTML (figures are converted there, never inside a tag).
 _HTML_TEXT_RE = re.compile(r"(<[^>]*>)")
@@ -151,6 +216,45 @@ class CustomerFormat:
         if self.calendar == cal.JALALI:
             return cal.format_date(day, cal.JALALI, "")
         return fields.Date.to_string(day)
+
+    @staticmethod
+    def strong(text):
+        """``text`` in bold, for a placeholder of say()."""
+        return Markup("<strong>%s</strong>") % text
+
+    @staticmethod
+    def bdi(text):
+        """``text`` isolated from the direction of the sentence (references, amounts)."""
+        return Markup("<bdi>%s</bdi>") % text
+
+    def say(self, key, count=None, **params):
+        """The sentence ``key`` of SENTENCES (or a lazy message) in the customer's language,
+        as HTML: the plural branch of ``count`` (written in the customer's digits) chosen,
+        ``params`` put in their places (escaped unless Markup). A malformed translation gives
+        the English sentence and a warning in the log, never a broken document."""
+        message = SENTENCES[key] if isinstance(key, str) else key
+        return counted(self.env, message, count, self.number, markup=True, **params)
+
+
+def counted(env, message, count, number=str, markup=False, **params):
+    """``message`` (a lazy plural message, see tools/plural) translated in ``env``'s
+    language, the branch of ``count`` chosen (``#`` written by ``number``), then ``params``
+    put in their places; HTML with the params escaped if ``markup``. A malformed translation
+    falls back to the English message (logged)."""
+    lang = env.lang or "en_US"
+
+    def build(text, text_lang):
+        if count is not None:
+            text = plural.select(text, count, text_lang, number(count))
+        if markup:
+            return Markup(tools.html_escape(text)) % params
+        return text % params if params else text.replace("%%", "%")
+
+    try:
+        return build(env._(message), lang)
+    except (plural.PluralSyntaxError, KeyError, ValueError, TypeError):
+        _logger.warning("Malformed %s translation of %r: English used", lang, message._source)
+        return build(message._source, "en_US")
 
 
 class ResLang(models.Model):

@@ -534,6 +534,7 @@ class ResPartner(models.Model):
             partner_sudo = partner.sudo()
             previous = partner_sudo.collection_last_level_id
             partner_sudo.write({"collection_last_level_id": False, "collection_last_date": False})
+            self.env["collection.followup.engine"]._reset_items(partner, self.env.company)
             partner_sudo.message_post(
                 body=self.env._(
                     "Follow-up level reset by %(user)s (was “%(level)s”).",

@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from .analysis_sql import collector, partial_sides, receivable_account
+
 AGING_BUCKETS = [
     ("0_not_due", "Not Due"),
     ("1_1_30", "1-30"),
@@ -30,7 +32,8 @@ class CollectionAgedBalance(models.Model):
     model answers "what was owed and how late on 31 March" without a stored snapshot. Only
     posted entries dated on or before that date count, and a line's residual is its balance
     less the partial reconciliations whose ``max_date`` (the later of the two matched lines'
-    dates) is on or before it.
+    dates) is on or before it: the stored residual of today plus what was matched after the
+    date, so "today" reads the residuals as they are.
     """
 
     _name = "collection.aged.balance"
@@ -42,6 +45,9 @@ class CollectionAgedBalance(models.Model):
         "account.move.line": [
             "balance",
             "amount_currency",
+            "amount_residual",
+            "amount_residual_currency",
+            "reconciled",
             "date",
             "date_maturity",
             "parent_state",
@@ -113,6 +119,14 @@ class CollectionAgedBalance(models.Model):
         string="Over 180", readonly=True, currency_field="company_currency_id"
     )
 
+    def init(self):
+        # What was matched after a date (the aged balance of a past day adds it back).
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS account_partial_reconcile_collection_max_date_idx"
+            " ON account_partial_reconcile (max_date)"
+        )
+        return super().init()
+
     @api.model
     def _as_of(self):
         """The date of the analysis: the context's ``collection_as_of`` or today."""
@@ -144,37 +158,39 @@ class CollectionAgedBalance(models.Model):
         """The open receivable lines on ``as_of`` with their age and status on that day."""
         return SQL(
             """
-            WITH matched AS (
+            WITH later AS (
+                -- What was matched after the date: the stored residual of today plus these
+                -- is the residual on the date (a day's residual is its balance less what was
+                -- matched up to that day). Usually few rows: no rebuild of every line.
                 SELECT line_id, SUM(amount) AS amount, SUM(amount_currency) AS amount_currency
-                  FROM (
-                        SELECT debit_move_id AS line_id, amount,
-                               debit_amount_currency AS amount_currency
-                          FROM account_partial_reconcile
-                         WHERE max_date <= %(as_of)s
-                     UNION ALL
-                        SELECT credit_move_id, -amount, -credit_amount_currency
-                          FROM account_partial_reconcile
-                         WHERE max_date <= %(as_of)s
-                  ) sides
+                  FROM (%(later_sides)s) sides
               GROUP BY line_id
             ),
             open_lines AS (
-                SELECT aml.id, aml.move_id, aml.company_id, aml.company_currency_id,
-                       aml.currency_id, aml.date,
-                       COALESCE(move.commercial_partner_id, aml.partner_id) AS partner_id,
-                       COALESCE(aml.date_maturity, aml.date) AS date_maturity,
-                       aml.balance - COALESCE(matched.amount, 0) AS residual,
-                       aml.amount_currency - COALESCE(matched.amount_currency, 0)
-                           AS residual_currency
+                -- Open today (an index on the unreconciled lines finds them) ...
+                SELECT %(line_columns)s
                   FROM account_move_line aml
                   JOIN account_move move ON move.id = aml.move_id
-                  JOIN account_account account ON account.id = aml.account_id
                   JOIN res_currency cur ON cur.id = aml.company_currency_id
-             LEFT JOIN matched ON matched.line_id = aml.id
-                 WHERE account.account_type = 'asset_receivable'
+             LEFT JOIN later ON later.line_id = aml.id
+                 WHERE %(receivable)s
                    AND aml.parent_state = 'posted'
                    AND aml.date <= %(as_of)s
-                   AND ROUND(aml.balance - COALESCE(matched.amount, 0), cur.decimal_places) != 0
+                   AND aml.reconciled IS NOT TRUE
+                   AND ROUND(aml.amount_residual + COALESCE(later.amount, 0), cur.decimal_places)
+                       != 0
+                 UNION ALL
+                -- ... or settled today but matched after the date, then maybe open on it.
+                SELECT %(line_columns)s
+                  FROM later
+                  JOIN account_move_line aml ON aml.id = later.line_id
+                  JOIN account_move move ON move.id = aml.move_id
+                  JOIN res_currency cur ON cur.id = aml.company_currency_id
+                 WHERE %(receivable)s
+                   AND aml.parent_state = 'posted'
+                   AND aml.date <= %(as_of)s
+                   AND aml.reconciled
+                   AND ROUND(aml.amount_residual + later.amount, cur.decimal_places) != 0
             ),
             levels AS (
                 SELECT DISTINCT ON (rel.account_move_line_id)
@@ -186,6 +202,41 @@ class CollectionAgedBalance(models.Model):
                  WHERE action.state = 'done' AND action.date <= %(as_of)s
               ORDER BY rel.account_move_line_id, level.sequence DESC, level.delay DESC,
                        level.id DESC
+            ),
+            factored AS (
+                SELECT DISTINCT bl.move_id
+                  FROM collection_factoring_batch_line bl
+                  JOIN collection_factoring_batch batch ON batch.id = bl.batch_id
+                 WHERE bl.state = 'factored' AND batch.date <= %(as_of)s
+            ),
+            at_agency AS (
+                SELECT DISTINCT cl.move_line_id
+                  FROM collection_agency_case_line cl
+                  JOIN collection_agency_case ac ON ac.id = cl.case_id
+                 WHERE ac.handover_date <= %(as_of)s
+                   AND (ac.returned_date IS NULL OR ac.returned_date > %(as_of)s)
+                   AND (ac.collected_date IS NULL OR ac.collected_date > %(as_of)s)
+            ),
+            disputed AS (
+                SELECT DISTINCT dispute.move_id
+                  FROM collection_dispute dispute
+                 WHERE dispute.date <= %(as_of)s
+                   AND (dispute.resolved_date IS NULL OR dispute.resolved_date > %(as_of)s)
+            ),
+            planned AS (
+                SELECT DISTINCT prel.account_move_id AS move_id
+                  FROM collection_payment_plan_move_rel prel
+                  JOIN collection_payment_plan plan ON plan.id = prel.collection_payment_plan_id
+                 WHERE plan.accepted_date <= %(as_of)s
+                   AND plan.state IN ('accepted', 'running', 'completed')
+            ),
+            promised AS (
+                SELECT DISTINCT mrel.account_move_id AS move_id
+                  FROM account_move_collection_promise_rel mrel
+                  JOIN collection_promise promise ON promise.id = mrel.collection_promise_id
+                 WHERE promise.state IN ('open', 'kept', 'broken')
+                   AND promise.create_date::date <= %(as_of)s
+                   AND promise.pause_until >= %(as_of)s
             )
             SELECT ol.id,
                    ol.id AS move_line_id,
@@ -215,61 +266,45 @@ class CollectionAgedBalance(models.Model):
                         THEN ol.residual ELSE 0 END AS amount_91_180,
                    CASE WHEN %(as_of)s::date - ol.date_maturity > 180
                         THEN ol.residual ELSE 0 END AS amount_over_180,
-                   COALESCE(
-                       (partner.collection_responsible_id ->> ol.company_id::text)::int,
-                       partner.user_id,
-                       company.collection_responsible_id
-                   ) AS collector_id,
+                   %(collector)s AS collector_id,
                    levels.level_id,
                    COALESCE(
                        (partner.collection_policy_id ->> ol.company_id::text)::int,
                        company.collection_policy_id
                    ) AS policy_id,
                    CASE
-                       WHEN EXISTS (
-                           SELECT 1 FROM collection_factoring_batch_line bl
-                             JOIN collection_factoring_batch batch ON batch.id = bl.batch_id
-                            WHERE bl.move_id = ol.move_id AND bl.state = 'factored'
-                              AND batch.date <= %(as_of)s
-                       ) THEN 'factored'
-                       WHEN EXISTS (
-                           SELECT 1 FROM collection_agency_case_line cl
-                             JOIN collection_agency_case ac ON ac.id = cl.case_id
-                            WHERE cl.move_line_id = ol.id AND ac.handover_date <= %(as_of)s
-                              AND (ac.returned_date IS NULL OR ac.returned_date > %(as_of)s)
-                              AND (ac.collected_date IS NULL OR ac.collected_date > %(as_of)s)
-                       ) THEN 'agency'
-                       WHEN EXISTS (
-                           SELECT 1 FROM collection_dispute dispute
-                            WHERE dispute.move_id = ol.move_id AND dispute.date <= %(as_of)s
-                              AND (dispute.resolved_date IS NULL
-                                   OR dispute.resolved_date > %(as_of)s)
-                       ) THEN 'disputed'
-                       WHEN EXISTS (
-                           SELECT 1 FROM collection_payment_plan_move_rel prel
-                             JOIN collection_payment_plan plan
-                               ON plan.id = prel.collection_payment_plan_id
-                            WHERE prel.account_move_id = ol.move_id
-                              AND plan.accepted_date <= %(as_of)s
-                              AND plan.state IN ('accepted', 'running', 'completed')
-                       ) THEN 'plan'
-                       WHEN EXISTS (
-                           SELECT 1 FROM account_move_collection_promise_rel mrel
-                             JOIN collection_promise promise
-                               ON promise.id = mrel.collection_promise_id
-                            WHERE mrel.account_move_id = ol.move_id
-                              AND promise.state IN ('open', 'kept', 'broken')
-                              AND promise.create_date::date <= %(as_of)s
-                              AND promise.pause_until >= %(as_of)s
-                       ) THEN 'promised'
+                       WHEN factored.move_id IS NOT NULL THEN 'factored'
+                       WHEN at_agency.move_line_id IS NOT NULL THEN 'agency'
+                       WHEN disputed.move_id IS NOT NULL THEN 'disputed'
+                       WHEN planned.move_id IS NOT NULL THEN 'plan'
+                       WHEN promised.move_id IS NOT NULL THEN 'promised'
                        ELSE 'normal'
                    END AS item_state
               FROM open_lines ol
-              JOIN res_partner partner ON partner.id = ol.partner_id
-              JOIN res_company company ON company.id = ol.company_id
+              -- Left joins (the rows exist): PostgreSQL leaves out those a query does not read.
+         LEFT JOIN res_partner partner ON partner.id = ol.partner_id
+         LEFT JOIN res_company company ON company.id = ol.company_id
          LEFT JOIN levels ON levels.line_id = ol.id
+         LEFT JOIN factored ON factored.move_id = ol.move_id
+         LEFT JOIN at_agency ON at_agency.move_line_id = ol.id
+         LEFT JOIN disputed ON disputed.move_id = ol.move_id
+         LEFT JOIN planned ON planned.move_id = ol.move_id
+         LEFT JOIN promised ON promised.move_id = ol.move_id
+             WHERE ol.partner_id IS NOT NULL
             """,
             as_of=as_of,
+            receivable=receivable_account(self.env),
+            line_columns=SQL(
+                """aml.id, aml.move_id, aml.company_id, aml.company_currency_id,
+                   aml.currency_id, aml.date,
+                   COALESCE(move.commercial_partner_id, aml.partner_id) AS partner_id,
+                   COALESCE(aml.date_maturity, aml.date) AS date_maturity,
+                   aml.amount_residual + COALESCE(later.amount, 0) AS residual,
+                   aml.amount_residual_currency + COALESCE(later.amount_currency, 0)
+                       AS residual_currency"""
+            ),
+            later_sides=partial_sides(SQL("p.max_date > %s", as_of)),
+            collector=collector("partner", "company", SQL("ol.company_id")),
         )
 
     @api.model

@@ -2,8 +2,9 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
 
-from .collection_aged_balance import AGING_BUCKETS
+from .collection_aged_balance import AGING_BUCKETS, BUCKET_FIELDS
 
 
 class CollectionDashboard(models.AbstractModel):
@@ -22,6 +23,7 @@ class CollectionDashboard(models.AbstractModel):
         company = self.env.company
         today = fields.Date.context_today(self)
         currency = company.currency_id
+        totals, top = self._dashboard_aged_groups(company, today)
         return {
             "today": fields.Date.to_string(today),
             "company": company.name,
@@ -30,8 +32,8 @@ class CollectionDashboard(models.AbstractModel):
                 "position": currency.position,
                 "digits": currency.decimal_places,
             },
-            "aging": self._dashboard_aging(company, today),
-            "top_customers": self._dashboard_top_customers(company, today),
+            "aging": self._dashboard_aging(company, today, totals),
+            "top_customers": self._dashboard_top_customers(company, today, top),
             "dso": self._dashboard_dso(company, today),
             "worklist": self._dashboard_worklist(company, today),
             "forecast": self._dashboard_forecast(today),
@@ -57,12 +59,54 @@ class CollectionDashboard(models.AbstractModel):
         }
 
     @api.model
-    def _dashboard_aging(self, company, today):
+    def _dashboard_aged_groups(self, company, today, limit=10):
+        """The aged balance of ``company`` on ``today`` read once (with the user's rules),
+        grouped by customer with a grand total: (totals, top) where totals are the open
+        amounts per age bucket plus "total" and "overdue", and top the ``limit`` customers with
+        overdue items, most overdue first (ties in the customers' order), as
+        (partner_id, overdue amount, days of the oldest)."""
         aged = self.env["collection.aged.balance"].with_context(
             collection_as_of=fields.Date.to_string(today)
         )
+        aged.check_access("read")
+        query = aged._search([("company_id", "=", company.id)])
+
+        def column(name):
+            return aged._field_to_sql(query.table, name, query)
+
+        names = ["amount_residual", "amount_overdue", *BUCKET_FIELDS.values()]
+        query.groupby = SQL("ROLLUP(%s)", column("partner_id"))
+        grouped = query.select(
+            SQL("%s AS partner_id", column("partner_id")),
+            SQL("BOOL_OR(%s > 0) AS late", column("days_overdue")),
+            SQL("MAX(%s) AS days", column("days_overdue")),
+            *(SQL("SUM(%s) AS %s", column(name), SQL.identifier(name)) for name in names),
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT g.* FROM (%(grouped)s) g
+             LEFT JOIN res_partner partner ON partner.id = g.partner_id
+                 WHERE g.partner_id IS NULL OR g.late
+              ORDER BY g.partner_id IS NOT NULL, g.amount_overdue DESC,
+                       partner.complete_name, partner.id DESC
+                 LIMIT %(limit)s
+                """,
+                grouped=grouped,
+                limit=limit + 1,
+            )
+        )
+        total = dict(zip(names, rows[0][3:], strict=True)) if rows else {}
+        totals = {key: total.get(name) or 0.0 for key, name in BUCKET_FIELDS.items()}
+        totals.update(
+            total=total.get("amount_residual") or 0.0, overdue=total.get("amount_overdue") or 0.0
+        )
+        top = [(row[0], row[4], row[2]) for row in rows[1:]]
+        return totals, top
+
+    @api.model
+    def _dashboard_aging(self, company, today, totals):
         base = [("company_id", "=", company.id)]
-        totals = aged._get_bucket_totals(base)
         labels = dict(AGING_BUCKETS)
         return {
             "total": totals["total"],
@@ -85,18 +129,9 @@ class CollectionDashboard(models.AbstractModel):
         }
 
     @api.model
-    def _dashboard_top_customers(self, company, today, limit=10):
-        aged = self.env["collection.aged.balance"].with_context(
-            collection_as_of=fields.Date.to_string(today)
-        )
+    def _dashboard_top_customers(self, company, today, top):
         base = [("company_id", "=", company.id), ("days_overdue", ">", 0)]
-        groups = aged._read_group(
-            base,
-            ["partner_id"],
-            ["amount_overdue:sum", "days_overdue:max"],
-            order="amount_overdue:sum desc, partner_id",
-            limit=limit,
-        )
+        partners = self.env["res.partner"].browse([partner_id for partner_id, *_rest in top])
         return [
             {
                 "partner_id": partner.id,
@@ -107,7 +142,7 @@ class CollectionDashboard(models.AbstractModel):
                     today, partner.display_name, [*base, ("partner_id", "=", partner.id)]
                 ),
             }
-            for partner, amount, days in groups
+            for partner, (_id, amount, days) in zip(partners, top, strict=True)
             if company.currency_id.compare_amounts(amount, 0.0) > 0
         ]
 

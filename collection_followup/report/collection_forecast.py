@@ -9,9 +9,9 @@ from ..tools.forecast_logic import (
     HISTORY_SIZE,
     PaidItem,
     lateness,
-    predict_date,
     week_index,
 )
+from .analysis_sql import paid_history
 
 
 class CollectionForecast(models.AbstractModel):
@@ -29,30 +29,8 @@ class CollectionForecast(models.AbstractModel):
         self.env["account.partial.reconcile"].flush_model()
         self.env.cr.execute(
             SQL(
-                """
-                SELECT partner_id, due, paid, amount FROM (
-                    SELECT move.commercial_partner_id AS partner_id,
-                           COALESCE(aml.date_maturity, aml.date) AS due,
-                           MAX(p.max_date) AS paid, aml.balance AS amount,
-                           ROW_NUMBER() OVER (
-                               PARTITION BY move.commercial_partner_id
-                               ORDER BY MAX(p.max_date) DESC, aml.id DESC
-                           ) AS rank
-                      FROM account_move_line aml
-                      JOIN account_move move ON move.id = aml.move_id
-                      JOIN account_account account ON account.id = aml.account_id
-                      JOIN account_partial_reconcile p ON p.debit_move_id = aml.id
-                     WHERE aml.company_id = %(company)s
-                       AND account.account_type = 'asset_receivable'
-                       AND aml.parent_state = 'posted'
-                       AND aml.reconciled
-                       AND move.move_type IN ('out_invoice', 'out_receipt')
-                  GROUP BY move.commercial_partner_id, aml.id
-                ) history
-                WHERE rank <= %(size)s
-                """,
-                company=company.id,
-                size=HISTORY_SIZE,
+                "SELECT partner_id, due, paid, amount FROM (%s) history",
+                paid_history(self.env, HISTORY_SIZE, SQL("aml.company_id = %s", company.id)),
             )
         )
         history = defaultdict(list)
@@ -107,21 +85,24 @@ class CollectionForecast(models.AbstractModel):
             if line_id:
                 buckets[index]["line_ids"].append(line_id)
 
-        rows = self._open_items(company, start)
-        promise_share = self._promise_placement(rows, place)
-        for partner_id, line_id, due, amount, state in rows:
-            if state in ("factored", "plan"):
+        groups = self._open_item_weeks(company, start, weeks, customer_lateness, company_lateness)
+        promise_share = self._promise_placement(groups, place)
+        for kind, partner_id, week, amount, line_ids in groups:
+            if kind in ("disputed", "agency"):
+                result[kind] += amount
+                result[f"{kind}_line_ids"].extend(line_ids)
                 continue
-            if state in ("disputed", "agency"):
-                result[state] += amount
-                result[f"{state}_line_ids"].append(line_id)
-                continue
-            if state == "promised":
+            if partner_id:  # promised items: the share not covered by open promises
                 amount *= promise_share.get(partner_id, 0.0)
-            predicted = predict_date(
-                due, customer_lateness.get(partner_id), company_lateness, start
-            )
-            place(predicted, "items", amount, line_id)
+            if week >= weeks:
+                result["later"] += amount
+                continue
+            buckets[week]["items"] += amount
+            buckets[week]["line_ids"].extend(line_ids)
+        for bucket in buckets:
+            bucket["line_ids"].sort()
+        result["disputed_line_ids"].sort()
+        result["agency_line_ids"].sort()
         self._plan_placement(company, start, place)
         for bucket in buckets:
             bucket["total"] = bucket["items"] + bucket["plans"] + bucket["promises"]
@@ -129,33 +110,69 @@ class CollectionForecast(models.AbstractModel):
         return result
 
     @api.model
-    def _open_items(self, company, start):
-        """(partner_id, line_id, due date, open amount, status) of the items of ``company``
-        still owed on ``start`` (the aged balance of that day, read in one query)."""
+    def _open_item_weeks(self, company, start, weeks, customer_lateness, company_lateness):
+        """The items of ``company`` still owed on ``start`` (the aged balance of that day) at
+        their predicted payment dates, summed per week in one query: rows (kind, partner_id,
+        week, amount, line_ids), kind "items", "disputed" or "agency" (the last two without a
+        week), partner_id set only on promised items, week ``weeks`` for later ones. Items in
+        a payment plan or sold to a factor are left out (the plan's instalments count)."""
         aged = self.env["collection.aged.balance"]
         aged.check_access("read")
         aged.flush_model()
+        shifts = [
+            (partner, round(days))
+            for partner, days in customer_lateness.items()
+            if days is not None
+        ]
         self.env.cr.execute(
             SQL(
                 """
-                SELECT partner_id, move_line_id, date_maturity, amount_residual, item_state
-                  FROM (%(aged)s) aged
-                 WHERE company_id = %(company)s AND amount_residual > 0
-              ORDER BY date_maturity, move_line_id
+                WITH shifts AS (
+                    SELECT * FROM unnest(%(partners)s::int[], %(shifts)s::int[])
+                        AS shift(partner_id, days)
+                ),
+                items AS (
+                    SELECT aged.move_line_id, aged.partner_id, aged.date_maturity,
+                           aged.amount_residual, aged.item_state,
+                           -- predict_date() and week_index() of tools/forecast_logic.py
+                           (GREATEST(
+                               aged.date_maturity + COALESCE(shift.days, %(company_days)s),
+                               %(start)s::date
+                           ) - %(start)s::date) / 7 AS week
+                      FROM (%(aged)s) aged
+                 LEFT JOIN shifts shift ON shift.partner_id = aged.partner_id
+                     WHERE aged.company_id = %(company)s AND aged.amount_residual > 0
+                       AND aged.item_state NOT IN ('factored', 'plan')
+                )
+                SELECT CASE WHEN item_state IN ('disputed', 'agency') THEN item_state
+                            ELSE 'items' END,
+                       CASE WHEN item_state = 'promised' THEN partner_id END,
+                       CASE WHEN item_state NOT IN ('disputed', 'agency')
+                            THEN LEAST(week, %(weeks)s) END,
+                       SUM(amount_residual),
+                       ARRAY_AGG(move_line_id)
+                  FROM items
+              GROUP BY 1, 2, 3
+              ORDER BY 1, 2, 3
                 """,
                 aged=aged._aged_balance_query(start),
                 company=company.id,
+                start=start,
+                weeks=weeks,
+                partners=[partner for partner, _days in shifts],
+                shifts=[days for _partner, days in shifts],
+                company_days=round(company_lateness or 0),
             )
         )
         return self.env.cr.fetchall()
 
     @api.model
-    def _promise_placement(self, rows, place):
+    def _promise_placement(self, groups, place):
         """Place open promises of the promised items' customers at their dates; return per
         customer the share of its promised items still expected at their predicted dates."""
         open_by_partner = defaultdict(float)
-        for partner_id, _line_id, _due, amount, state in rows:
-            if state == "promised":
+        for _kind, partner_id, _week, amount, _line_ids in groups:
+            if partner_id:
                 open_by_partner[partner_id] += amount
         if not open_by_partner:
             return {}

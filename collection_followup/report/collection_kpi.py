@@ -3,6 +3,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .analysis_sql import collector, partial_sides, receivable_account
+
 # Months of sales the count-back may walk back through before it gives up (DSO capped).
 COUNT_BACK_MONTHS = 24
 # Months shown: the month of the analysis date and the eleven before it.
@@ -91,47 +93,54 @@ class CollectionKpi(models.Model):
             lines AS (
                 SELECT aml.id, aml.company_id, aml.date, aml.balance, move.move_type,
                        COALESCE(aml.date_maturity, aml.date) AS due,
-                       COALESCE(
-                           (partner.collection_responsible_id ->> aml.company_id::text)::int,
-                           partner.user_id,
-                           company.collection_responsible_id
-                       ) AS collector_id
+                       %(collector)s AS collector_id
                   FROM account_move_line aml
                   JOIN account_move move ON move.id = aml.move_id
-                  JOIN account_account account ON account.id = aml.account_id
                   JOIN res_company company ON company.id = aml.company_id
              LEFT JOIN res_partner partner
                     ON partner.id = COALESCE(move.commercial_partner_id, aml.partner_id)
-                 WHERE account.account_type = 'asset_receivable'
+                 WHERE %(receivable)s
                    AND aml.parent_state = 'posted'
                    AND aml.date <= %(as_of)s
             ),
-            events AS (
-                SELECT id AS line_id, date AS event_date, balance AS delta FROM lines
-                 UNION ALL
-                SELECT debit_move_id, max_date, -amount FROM account_partial_reconcile
-                 WHERE max_date <= %(as_of)s
-                 UNION ALL
-                SELECT credit_move_id, max_date, amount FROM account_partial_reconcile
-                 WHERE max_date <= %(as_of)s
+            matched AS (
+                -- What each reconciliation up to the date took off the lines read here.
+                SELECT matched.line_id, matched.amount_date AS event_date,
+                       -matched.amount AS delta
+                  FROM (%(matched)s) matched
+                  JOIN lines ON lines.id = matched.line_id
             ),
             line_status AS (
-                SELECT events.line_id, MAX(events.event_date) AS last_event,
-                       SUM(events.delta) AS open_amount
-                  FROM events JOIN lines ON lines.id = events.line_id
-              GROUP BY events.line_id
+                -- Each line with its open amount on the date and its last movement (its own
+                -- date or its last reconciliation's), in one pass without regrouping every line.
+                SELECT lines.*, GREATEST(lines.date, settled.last_event) AS last_event,
+                       lines.balance + COALESCE(settled.delta, 0) AS open_amount
+                  FROM lines
+             LEFT JOIN (
+                        SELECT line_id, MAX(event_date) AS last_event, SUM(delta) AS delta
+                          FROM matched
+                      GROUP BY line_id
+                  ) settled ON settled.line_id = lines.id
+            ),
+            live_lines AS (
+                -- Lines settled before the first month shown weigh nothing in any month shown.
+                SELECT * FROM line_status
+                 WHERE NOT (ROUND(open_amount, 6) = 0 AND last_event < %(first_shown)s)
             ),
             live_events AS (
-                -- Lines settled before the first month shown weigh nothing in any month shown;
-                -- the others' movements are summed per due date and month.
-                SELECT lines.company_id, lines.collector_id, lines.due,
-                       date_trunc('month', events.event_date)::date AS event_month,
-                       SUM(events.delta) AS delta
-                  FROM events
-                  JOIN lines ON lines.id = events.line_id
-                  JOIN line_status ON line_status.line_id = events.line_id
-                 WHERE NOT (ROUND(line_status.open_amount, 6) = 0
-                            AND line_status.last_event < %(first_shown)s)
+                -- The live lines' movements (their balance, then their reconciliations) summed
+                -- per due date and month.
+                SELECT company_id, collector_id, due,
+                       date_trunc('month', event_date)::date AS event_month,
+                       SUM(delta) AS delta
+                  FROM (
+                        SELECT company_id, collector_id, due, date AS event_date, balance AS delta
+                          FROM live_lines
+                     UNION ALL
+                        SELECT live.company_id, live.collector_id, live.due, matched.event_date,
+                               matched.delta
+                          FROM matched JOIN live_lines live ON live.id = matched.line_id
+                  ) movements
               GROUP BY 1, 2, 3, 4
             ),
             keys AS (SELECT DISTINCT company_id, collector_id FROM lines),
@@ -166,16 +175,15 @@ class CollectionKpi(models.Model):
               GROUP BY 1, 2, 3, 4
             ),
             paid AS (
-                SELECT lines.company_id, lines.collector_id,
-                       date_trunc('month', line_status.last_event)::date AS month,
+                SELECT company_id, collector_id,
+                       date_trunc('month', last_event)::date AS month,
                        COUNT(*) AS paid_count,
-                       COUNT(*) FILTER (WHERE line_status.last_event <= lines.due)
-                           AS paid_on_time_count
-                  FROM lines JOIN line_status ON line_status.line_id = lines.id
-                 WHERE lines.balance > 0
-                   AND lines.move_type IN ('out_invoice', 'out_receipt')
-                   AND ROUND(line_status.open_amount, 6) = 0
-                   AND line_status.last_event >= %(first_shown)s
+                       COUNT(*) FILTER (WHERE last_event <= due) AS paid_on_time_count
+                  FROM line_status
+                 WHERE balance > 0
+                   AND move_type IN ('out_invoice', 'out_receipt')
+                   AND ROUND(open_amount, 6) = 0
+                   AND last_event >= %(first_shown)s
               GROUP BY 1, 2, 3
             ),
             by_collector AS (
@@ -244,6 +252,9 @@ class CollectionKpi(models.Model):
              WHERE m.month >= %(first_shown)s
             """,
             as_of=as_of,
+            receivable=receivable_account(self.env),
+            matched=partial_sides(SQL("p.max_date <= %s", as_of)),
+            collector=collector("partner", "company", SQL("aml.company_id")),
             months=months,
             history_start=history_start,
             first_shown=first_shown,

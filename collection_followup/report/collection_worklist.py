@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools.forecast_logic import HISTORY_SIZE
+from .analysis_sql import paid_history
 from .collection_aged_balance import CollectionAgedBalance
 
 
@@ -52,25 +53,10 @@ class CollectionWorklist(models.Model):
         return SQL(
             """
             WITH aged AS (%(aged)s),
-            paid AS (
-                SELECT move.commercial_partner_id AS partner_id, aml.company_id,
-                       MAX(p.max_date) - COALESCE(aml.date_maturity, aml.date) AS days_late,
-                       aml.balance AS weight,
-                       ROW_NUMBER() OVER (
-                           PARTITION BY move.commercial_partner_id, aml.company_id
-                           ORDER BY MAX(p.max_date) DESC, aml.id DESC
-                       ) AS rank
-                  FROM account_move_line aml
-                  JOIN account_move move ON move.id = aml.move_id
-                  JOIN account_account account ON account.id = aml.account_id
-                  JOIN account_partial_reconcile p ON p.debit_move_id = aml.id
-                 WHERE account.account_type = 'asset_receivable'
-                   AND aml.parent_state = 'posted'
-                   AND aml.reconciled
-                   AND move.move_type IN ('out_invoice', 'out_receipt')
-              GROUP BY move.commercial_partner_id, aml.company_id, aml.id
+            history AS (
+                SELECT partner_id, company_id, days_late, amount AS weight
+                  FROM (%(history)s) paid
             ),
-            history AS (SELECT * FROM paid WHERE rank <= %(size)s),
             customer_lateness AS (
                 SELECT DISTINCT ON (partner_id, company_id) partner_id, company_id, days_late
                   FROM (
@@ -125,7 +111,7 @@ class CollectionWorklist(models.Model):
           GROUP BY partner_id, company_id
             """,
             aged=self.env["collection.aged.balance"]._aged_balance_query(as_of),
-            size=HISTORY_SIZE,
+            history=paid_history(self.env, HISTORY_SIZE),
         )
 
     def action_open_partner(self):

@@ -19,6 +19,7 @@ from . import test_demand_letter
 from . import test_customer_documents
 from . import test_sms
 from . import test_translations
+from . import test_template_migration
 from . import test_roles
 from . import test_roles_matrix
 from . import test_pdf_rendering
@@ -33,3 +34,4 @@ from . import test_followup_proportion
 from . import test_followup_currency
 from . import test_followup_retries
 from . import test_followup_windows
+from . import test_followup_items

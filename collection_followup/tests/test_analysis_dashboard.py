@@ -59,6 +59,35 @@ class TestCollectionForecast(CollectionFollowupCommon):
         self.assertEqual(forecast["disputed"], 250.0)
         self.assertEqual(forecast["disputed_line_ids"], self._line(self.disputed).ids)
 
+    def test_forecast_with_a_promise(self):
+        """Contoso promises 500.00 on 20 May for its open invoices (400.00 due 1 May, 700.00
+        due 1 September): the promise counts in its week (18 May, week 2), and of each
+        promised item only the share the promise does not cover, 600 / 1,100, stays at its
+        predicted date: 218.18 of the 400.00 in week 1, 381.82 of the 700.00 later."""
+        with freeze_time("2026-05-04"):
+            promise = self.env["collection.promise"].create(
+                {
+                    "partner_id": self.other_customer.id,
+                    "amount": 500.0,
+                    "date": "2026-05-20",
+                    "move_ids": [Command.set((self.newcomer | self.far).ids)],
+                }
+            )
+        promise.flush_recordset()
+        self.env.cr.execute(
+            "UPDATE collection_promise SET create_date = '2026-05-04 09:00:00' WHERE id = %s",
+            [promise.id],
+        )
+        with freeze_time("2026-05-04"):
+            forecast = self.env["collection.forecast"].with_user(self.collector)._get_forecast()
+        weeks = forecast["weeks"]
+        self.assertEqual([round(week["total"], 2) for week in weeks[:3]], [300.0, 218.18, 1100.0])
+        self.assertEqual(round(weeks[2]["promises"], 2), 500.0)
+        self.assertEqual(round(weeks[2]["items"], 2), 600.0)
+        self.assertEqual(weeks[1]["line_ids"], self._line(self.newcomer).ids)
+        self.assertEqual(round(forecast["later"], 2), 381.82)
+        self.assertEqual(forecast["disputed"], 250.0)
+
     def test_worklist_by_value_of_a_call(self):
         """Northwind's 300.00 are 64 days late (more than its usual 10): 300 × 64 / 30 = 640.
         Contoso's 400.00 are 3 days late but it will likely pay 10 days late (the company's
@@ -160,6 +189,61 @@ class TestCollectionDashboard(AccountTestInvoicingHttpCommon):
         for user in (portal, employee, clerk):
             with self.assertRaises(AccessError):
                 self.env["collection.dashboard"].with_user(user).get_dashboard_data()
+
+    def test_other_company_stays_out(self):
+        """A collector of this company sees nothing of another one: not on the dashboard, not
+        in the aged balance's groups, even when asking for it; a collector of both sees the
+        other one's when working in it; a portal user cannot group the aged balance."""
+        branch = self.setup_other_company(name="Branch Office")["company"]
+        today = fields.Date.context_today(self.env.user)
+        fabrikam = self.env["res.partner"].create({"name": "Fabrikam Inc"})
+        branch_invoice = (
+            self.env["account.move"]
+            .with_company(branch)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": fabrikam.id,
+                    "invoice_date": today - timedelta(days=70),
+                    "invoice_date_due": today - timedelta(days=40),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {"name": "Work", "price_unit": 900.0, "tax_ids": [Command.clear()]}
+                        )
+                    ],
+                }
+            )
+        )
+        branch_invoice.action_post()
+        data = self.env["collection.dashboard"].with_user(self.collector).get_dashboard_data()
+        self.assertEqual((data["aging"]["overdue"], data["aging"]["total"]), (1000.0, 1300.0))
+        buckets = {bucket["key"]: bucket["amount"] for bucket in data["aging"]["buckets"]}
+        self.assertEqual(buckets["2_31_60"], 0.0)
+        self.assertEqual([top["name"] for top in data["top_customers"]], ["Northwind Traders"])
+        self.assertEqual(data["forecast"]["weeks"][0]["total"], 1000.0)
+        aged = self.env["collection.aged.balance"].with_user(self.collector)
+        groups = aged.read_group([], ["amount_residual:sum"], ["company_id"])
+        self.assertEqual(
+            [(group["company_id"][0], group["amount_residual"]) for group in groups],
+            [(self.company.id, 1300.0)],
+        )
+        branch_only = [("company_id", "=", branch.id)]
+        self.assertFalse(aged.read_group(branch_only, ["amount_residual:sum"], ["company_id"]))
+        both = new_test_user(
+            self.env,
+            "dash_two_companies",
+            groups="collection_followup.group_collection_user",
+            company_ids=[Command.set((self.company | branch).ids)],
+        )
+        dashboard = self.env["collection.dashboard"].with_user(both)
+        data = dashboard.with_context(allowed_company_ids=branch.ids).get_dashboard_data()
+        self.assertEqual((data["aging"]["overdue"], data["aging"]["total"]), (900.0, 900.0))
+        self.assertEqual([top["name"] for top in data["top_customers"]], ["Fabrikam Inc"])
+        portal = new_test_user(self.env, "dash_portal_group", groups="base.group_portal")
+        with self.assertRaises(AccessError):
+            self.env["collection.aged.balance"].with_user(portal).read_group(
+                [], ["amount_residual:sum"], ["partner_id"]
+            )
 
     def test_dashboard_tour(self):
         self.start_tour(

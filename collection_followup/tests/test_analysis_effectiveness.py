@@ -100,3 +100,35 @@ class TestCollectionEffectiveness(CollectionFollowupCommon):
         portal = new_test_user(self.env, "effect_portal", groups="base.group_portal")
         with self.assertRaises(AccessError):
             self._rows(user=portal)
+
+    def test_other_company_stays_out(self):
+        """An action of another company counts there only: this company's collector does not
+        see it, a collector of both sees it when working in that company, alone."""
+        branch = self.setup_other_company(name="Branch Office")["company"]
+        invoice = self._create_invoice(
+            self.customer, 800.0, "2026-01-01", "2026-01-10", company=branch
+        )
+        branch_gentle = branch.collection_policy_id._get_levels()[1]
+        # Set-up: actions are the engine's ledger, written as superuser.
+        self.env["collection.followup.action"].sudo().create(
+            dict(
+                self._action(self.customer, branch_gentle, "email", "2026-01-15", invoice),
+                company_id=branch.id,
+            )
+        )
+        rows = self._rows()
+        self.assertEqual(set(rows), {(self.gentle, "email"), (self.firm, "letter")})
+        self._assert(rows[(self.gentle, "email")], {"amount_reminded": 1500}, {})
+        both = new_test_user(
+            self.env,
+            "effect_two_companies",
+            groups="collection_followup.group_collection_user",
+            company_ids=[(6, 0, (self.company | branch).ids)],
+        )
+        report = self.env["collection.effectiveness"].with_user(both)
+        branch_rows = report.with_context(
+            collection_as_of="2026-03-31", allowed_company_ids=branch.ids
+        ).search([])
+        self.assertEqual(branch_rows.company_id, branch)
+        self.assertEqual(branch_rows.level_id, branch_gentle)
+        self.assertEqual(branch_rows.amount_reminded, 800.0)

@@ -1,4 +1,6 @@
-from odoo.tests import tagged
+from unittest.mock import patch
+
+from odoo.tests import TransactionCase, tagged
 
 from .common import CollectionFollowupCommon
 
@@ -24,10 +26,10 @@ class TestFollowupLanguages(CollectionFollowupCommon):
         mail = self._mails_to(mails, customer)
         self.assertEqual(mail.subject, "یادآوری پرداخت")
         body = str(mail.body_html)
-        self.assertIn("روزهای تأخیر: 4", body)
+        self.assertIn("4 روز تأخیر", body)
         self.assertIn("جمع مبالغ معوق:", body)
         self.assertIn(invoice.name, body)
-        self.assertNotIn("Days late", body)
+        self.assertNotIn("days late", body)
         # Laid out right to left, dates in the Solar Hijri calendar (2026-01-01: 1404/10/11).
         self.assertRegex(body, r'<div dir="rtl" style="text-align: ?right;?">\s*<p>شرکت محترم')
         self.assertIn("1404/10/11", body)
@@ -37,8 +39,15 @@ class TestFollowupLanguages(CollectionFollowupCommon):
         for partner in (arabic, self.customer):
             self._create_invoice(partner, 100.0, "2026-01-01", due_date="2026-01-01")
         _actions, mails = self._run("2026-01-05")
-        self.assertEqual(self._mails_to(mails, arabic).subject, "تذكير بالسداد")
-        self.assertEqual(self._mails_to(mails, self.customer).subject, "Payment reminder")
+        arabic_mail = self._mails_to(mails, arabic)
+        english_mail = self._mails_to(mails, self.customer)
+        self.assertEqual(arabic_mail.subject, "تذكير بالسداد")
+        self.assertEqual(english_mail.subject, "Payment reminder")
+        # Four days late: the Arabic plural of 3 to 10 ("few"), the English plural.
+        self.assertIn("تأخير 4 أيام", str(arabic_mail.body_html))
+        self.assertIn("4 days late", str(english_mail.body_html))
+        # One greeting paragraph, the company addressed as a company.
+        self.assertIn("<p>السادة دار الرياض المحترمين، تحية طيبة وبعد،</p>", arabic_mail.body_html)
 
     def test_new_company_levels_named_in_every_installed_language(self):
         company = self.env["res.company"].create({"name": "Tehran Branch"})
@@ -59,3 +68,56 @@ class TestFollowupLanguages(CollectionFollowupCommon):
         )
         # A level the accountant renamed keeps its wording in every language.
         self.assertEqual(levels.with_context(lang="fa_IR")[2].name, "Our own words")
+
+
+@tagged("post_install", "-at_install")
+class TestCountedSentences(TransactionCase):
+    """Counts read in the plural form of the customer's language, through Odoo's catalogues;
+    a translator's slip prints the English sentence, never an error."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for lang in ("ru_RU", "ar_001"):
+            cls.env["res.lang"]._activate_lang(lang)
+        cls.env["ir.module.module"]._load_module_terms(
+            ["collection_followup"], ["ru_RU", "ar_001"], overwrite=True
+        )
+
+    def test_days_late_in_russian_and_arabic(self):
+        ru = self.env["res.lang"]._collection_format("ru_RU")
+        expected = {
+            1: "просрочка 1 день",
+            2: "просрочка 2 дня",
+            5: "просрочка 5 дней",
+            11: "просрочка 11 дней",
+            21: "просрочка 21 день",
+            22: "просрочка 22 дня",
+            25: "просрочка 25 дней",
+        }
+        for days, text in expected.items():
+            self.assertEqual(ru.say("days_late", days), text)
+        ar = self.env["res.lang"]._collection_format("ar_001")
+        expected = {1: "تأخير يوم واحد", 2: "تأخير يومين", 3: "تأخير 3 أيام", 11: "تأخير 11 يومًا"}
+        for days, text in expected.items():
+            self.assertEqual(ar.say("days_late", days), text)
+        self.assertEqual(ar.say("days_late", 100), "تأخير 100 يوم")
+        # Named placeholders where the translation puts them, escaped.
+        self.assertEqual(
+            ru.say("promise_line", amount="<b>5 ₽</b>", date="01.04.2026"),
+            "Вы обещали оплатить &lt;b&gt;5 ₽&lt;/b&gt; до 01.04.2026.",
+        )
+
+    def test_malformed_translation_prints_the_english_sentence(self):
+        ru = self.env["res.lang"]._collection_format("ru_RU")
+        broken = {
+            "{count, plural, one {просрочка # день}",  # unbalanced
+            "{count, plural, one {просрочка # день} other {просрочка %(x)s}}",  # unknown name
+        }
+        for translation in broken:
+            with (
+                self.subTest(translation=translation),
+                patch.object(type(ru.env), "_", return_value=translation),
+                self.assertLogs("odoo.addons.collection_followup.models.res_lang", "WARNING"),
+            ):
+                self.assertEqual(ru.say("days_late", 5), "5 days late")

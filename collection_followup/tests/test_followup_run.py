@@ -62,7 +62,13 @@ class TestFollowupFigures(CollectionFollowupCommon):
         with freeze_time("2026-02-15"):
             self.customer.invalidate_recordset()
             self.assertEqual(self.customer.collection_last_level_id, self.formal)
-            self.assertFalse(self.customer.collection_next_action_date, "no level after the last")
+            # Each instalment escalates on its own days: the first is at the last level, the
+            # second (5 days late, named at the gentle level) gets the firmer one 10 days late.
+            self.assertEqual(self.customer.collection_next_action_date, self._date("2026-02-20"))
+            self.assertEqual(
+                receivables.sorted("date_maturity").mapped("collection_level_id"),
+                self.formal | self.gentle,
+            )
 
     def test_partial_payment_reduces_the_first_instalment(self):
         invoice = self._create_invoice(
@@ -124,8 +130,8 @@ class TestFollowupRun(CollectionFollowupCommon):
         for expected in (
             old.name,
             recent.name,
-            "Days late: 30",
-            "Days late: 6",
+            "30 days late",
+            "6 days late",
             "$&nbsp;1,000.00",
             "$&nbsp;500.00",
             "Total overdue: <strong>$&nbsp;1,500.00</strong>",
@@ -175,7 +181,7 @@ class TestFollowupRun(CollectionFollowupCommon):
                 '"Acme Collections" <ar@acme.example>',
                 [self.customer],
                 subject="Payment reminder",
-                body_content="Days late: 4",
+                body_content="4 days late",
             )
             sent = self._mails[0]
         self.assertEqual(
@@ -217,7 +223,7 @@ class TestFollowupRun(CollectionFollowupCommon):
         _actions, mails = self._run("2026-02-26")
         mail = self._mails_to(mails, self.customer)
         self.assertIn(invoice.name, str(mail.body_html))
-        self.assertIn("Days until due: 3", str(mail.body_html))
+        self.assertIn("Due in 3 days", str(mail.body_html))
         self.assertIn("$&nbsp;75.50", str(mail.body_html))
         self.assertFalse(mail.attachment_ids)
 

@@ -428,6 +428,14 @@ class TestRolesReportedBreakages(RolesCommon):
             "Follow-up level reset by Mona Manager (was “Gentle reminder”).",
             customer.message_ids[0].preview,
         )
+        # Its items start over too: the next run sends the gentle reminder again.
+        invoice_items = self.env["account.move.line"].search(
+            [("partner_id", "=", customer.id), ("account_type", "=", "asset_receivable")]
+        )
+        self.assertFalse(invoice_items.collection_level_id)
+        _actions, mails = self._run("2026-01-06")
+        self.assertEqual(self._mails_to(mails, self.customer).subject, "Payment reminder")
+        self.assertEqual(customer.collection_last_level_id, self.gentle)
 
     def test_revoking_links_is_a_managers(self):
         Link = self.env["collection.portal.link"]

@@ -10,3 +10,4 @@ from . import forecast_logic
 from . import calendar
 from . import sms
 from . import csv_safe
+from . import plural

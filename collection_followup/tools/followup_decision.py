@@ -26,7 +26,7 @@ MAX_ATTEMPTS = 3
 def hold_back(action, next_date, at_agency, paused_until):
     """What the run does instead of sending while something else has the customer.
 
-    ``action``/``next_date``: what the level table says (see ``followup_logic.decide``);
+    ``action``/``next_date``: what the level table says (see ``followup_logic.decide_items``);
     ``at_agency``: a collection agency has an open case (it chases; we wait until it comes
     back); ``paused_until``: the last day of the open promise to pay covering today, or None
     (nothing until the day after). Returns ``(action, next_date, held)``; ``held``: the

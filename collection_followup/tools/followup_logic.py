@@ -102,22 +102,6 @@ def item_level(delays, due_date, today):
     return reached
 
 
-def age_level(delays, due_date, today):
-    """Index of the highest level whose delay the item's age has passed, heads-up included.
-
-    This is how far the escalation has gone for the item; it only grows with time, so it tells
-    whether the last level sent is still justified by what is owed.
-    """
-    if due_date is None:
-        return None
-    age = (today - due_date).days
-    reached = None
-    for index, delay in enumerate(delays):
-        if delay <= age:
-            reached = index
-    return reached
-
-
 def sent_index(delays, last_sent_delay):
     """Position in the level table of the last level sent (identified by its delay).
 
@@ -138,14 +122,71 @@ def _max(values):
     return max(values) if values else None
 
 
-def _applies(delays, index, due_dates, today):
-    """Whether some item calls for level ``index`` today (heads-up levels: items not yet due)."""
-    return any(_calls_for(delays[index], (today - due).days) for due in due_dates)
+@dataclass(frozen=True)
+class ItemState:
+    """One open item owed and the level it last reached (its delay, None: no level yet).
+    ``heads_up``: the levels before the due date apply to it (not to an item due the day it
+    was issued: nothing ahead to warn of)."""
+
+    key: int
+    due_date: date
+    sent_delay: int | None = None
+    heads_up: bool = True
 
 
-def decide(
+@dataclass
+class ItemsDecision:
+    """What the run does for one customer, item by item (see :func:`decide_items`).
+
+    ``action``: ``send`` (a reminder today), ``reset`` (the customer's level moves down to
+    ``level`` without sending) or ``wait``; ``level``: the level to send, the highest target,
+    or else the highest level of the open items (None: none); ``date``: when sending, the first
+    day the level sent became due for an item (before today if the run was late), else the
+    day the next item moves up (None: never); ``targets``: ``{key: index}`` of the items that
+    move up today; ``sent``: ``{key: index}`` of the level each item already had; ``passed``:
+    ``{key: [index, ...]}`` the levels each moving item reaches or passes today (above its own,
+    up to its target included)."""
+
+    action: str
+    level: int | None
+    date: date | None
+    targets: dict = field(default_factory=dict)
+    sent: dict = field(default_factory=dict)
+    passed: dict = field(default_factory=dict)
+
+
+def item_target(delays, due_date, sent, today, step_by_step=False, heads_up=True):
+    """The level an item moves up to today, or None when it stays where it is.
+
+    ``sent``: the index of the level the item last reached (None: none yet). The item moves
+    when it calls for a level above its own: to the highest it calls for, or, ``step_by_step``,
+    to the next one that applies after its own. ``heads_up`` False: not to a level before the
+    due date.
+    """
+    reached = item_level(delays, due_date, today)
+    if reached is None or (sent is not None and reached <= sent):
+        return None
+    if not heads_up and delays[reached] < 0:
+        return None
+    if not step_by_step:
+        return reached
+    return _passed(delays, due_date, sent, reached, today, heads_up)[0]
+
+
+def _passed(delays, due_date, sent, target, today, heads_up=True):
+    """Indexes of the levels above ``sent`` up to ``target`` that apply to the item today."""
+    age = (today - due_date).days
+    first = 0 if sent is None else sent + 1
+    return [
+        index
+        for index in range(first, target + 1)
+        if _calls_for(delays[index], age) and (heads_up or delays[index] >= 0)
+    ]
+
+
+def decide_items(
     delays,
-    due_dates,
+    items,
     last_sent_delay,
     today,
     *,
@@ -153,52 +194,66 @@ def decide(
     last_sent_date=None,
     min_gap_days=0,
 ):
-    """Decide what the run does for one customer owing items due on ``due_dates``.
+    """Decide what the run does for one customer, each item escalating on its own days.
 
-    Returns ``(action, level_index, date)``:
-
-    - ``("send", i, d)``: level ``i`` is called for and has not been sent in this episode;
-      ``d`` is the day it became due (before today if the run was late).
-    - ``("reset", i, d)``: the items that justified the last level sent are paid; the last
-      level moves down to ``i`` (None: back to the start) without sending anything; ``d`` is
-      when the next level will be due.
-    - ``("wait", i, d)``: nothing to send today; ``d`` is when the next level will be due
-      (None when the last level has been sent or nothing is owed).
-
-    ``step_by_step``: a customer found very late gets the next level after the last one sent
-    rather than going straight to the highest level reached. ``min_gap_days``: at least that
-    many days between two reminders (counted from ``last_sent_date``).
+    ``items``: the :class:`ItemState` of the open items owed. An item moves up when it calls
+    for a level above the one it last reached (a heads-up only while nothing is overdue); the
+    customer gets one reminder when any item moves, at the highest level the moving items
+    reach (``send``), unless the last reminder (``last_sent_date``) is fewer than
+    ``min_gap_days`` ago. Otherwise, when the customer's level (``last_sent_delay``) is above
+    the highest level of its open items (the items behind it are paid), the level moves down
+    to theirs (``reset``, None: back to the start); otherwise ``wait``, with the first day an
+    item moves up.
     """
-    called_for = _max(item_level(delays, due, today) for due in due_dates)
-    escalated = _max(age_level(delays, due, today) for due in due_dates)
-    sent = sent_index(delays, last_sent_delay)
-    if sent is not None and (escalated is None or escalated < sent):
-        return "reset", escalated, _next_date(delays, due_dates, escalated, today)
-    if called_for is None or (sent is not None and called_for <= sent):
-        return "wait", sent, _next_date(delays, due_dates, sent, today)
-    target = called_for
-    if step_by_step:
-        first = 0 if sent is None else sent + 1
-        target = next(
-            i for i in range(first, called_for + 1) if _applies(delays, i, due_dates, today)
+    sent = {item.key: sent_index(delays, item.sent_delay) for item in items}
+    current = _max(sent.values())
+    targets, passed = {}, {}
+    for item in items:
+        target = item_target(
+            delays, item.due_date, sent[item.key], today, step_by_step, item.heads_up
         )
+        if target is None:
+            continue
+        targets[item.key] = target
+        passed[item.key] = _passed(
+            delays, item.due_date, sent[item.key], target, today, item.heads_up
+        )
+    overdue = any(item.due_date < today for item in items)
+    if overdue:
+        # A heads-up is for a customer owing nothing late: with an item overdue, the item due
+        # soon is listed in the reminders of the overdue ones and waits for its first late level.
+        for key in [key for key, target in targets.items() if delays[target] < 0]:
+            del targets[key], passed[key]
+    gap_until = None
     if last_sent_date and min_gap_days and (today - last_sent_date).days < min_gap_days:
-        return "wait", sent, last_sent_date + timedelta(days=min_gap_days)
-    since = min(
-        due + timedelta(days=delays[target])
-        for due in due_dates
-        if delays[target] <= (today - due).days
-    )
-    return "send", target, since
+        gap_until = last_sent_date + timedelta(days=min_gap_days)
+    if targets and not gap_until:
+        level = max(targets.values())
+        since = min(
+            item.due_date + timedelta(days=delays[targets[item.key]])
+            for item in items
+            if item.key in targets
+        )
+        return ItemsDecision("send", level, since, targets, sent, passed)
+    customer = sent_index(delays, last_sent_delay)
+    if customer is not None and (current is None or current < customer):
+        action = "reset"
+    else:
+        action = "wait"
+    next_date = gap_until if targets else _next_item_date(delays, items, sent, today, overdue)
+    return ItemsDecision(action, current, next_date, {}, sent, {})
 
 
-def _next_date(delays, due_dates, current, today):
-    """First day one of the items calls for a level above ``current``."""
-    following = range(0 if current is None else current + 1, len(delays))
-    candidates = [
-        due + timedelta(days=delays[index])
-        for due in due_dates
-        for index in following
-        if delays[index] >= 0 or (today - due).days <= 0
-    ]
+def _next_item_date(delays, items, sent, today, overdue=False):
+    """First day one of the items calls for a level above its own (``overdue``: the customer
+    has an item overdue, so no heads-up is to come)."""
+    candidates = []
+    for item in items:
+        following = range(0 if sent[item.key] is None else sent[item.key] + 1, len(delays))
+        candidates += [
+            item.due_date + timedelta(days=delays[index])
+            for index in following
+            if delays[index] >= 0
+            or (not overdue and item.heads_up and (today - item.due_date).days <= 0)
+        ]
     return min(candidates) if candidates else None
