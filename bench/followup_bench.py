@@ -34,7 +34,9 @@ from unittest.mock import patch
 
 from odoo import Command, fields
 
+from odoo.addons.collection_followup.models.collection_followup_engine import DEFAULT_TIME_BUDGET
 from odoo.addons.collection_followup.tools import pdf_batch
+from odoo.addons.collection_followup.tools.followup_decision import Budget
 
 CUSTOMERS = 5000
 SAMPLE = int(os.environ.get("CF_BENCH_SAMPLE") or 200)
@@ -210,6 +212,7 @@ def measure(env):
 
     cold = run_with_pdfs(env, company, sample, warm=False)
     warm = run_with_pdfs(env, company, sample, warm=True)
+    scheduled = run_scheduled_call(env, company)
     cold["per_customer_s"] = per_customer(cold["run_s"], cold["reminded"])
     warm["per_customer_s"] = per_customer(warm["run_s"], warm["reminded"])
     peer = measure_peer(env, company, sample)
@@ -245,6 +248,7 @@ def measure(env):
         "sms_records": sms,
         "pdf_run_cold": cold,
         "pdf_run_warm": warm,
+        "scheduled_call_pdf_cold": scheduled,
         "peer_account_credit_control": peer or "not installed (see make bench's output)",
         **ratios,
     }
@@ -307,6 +311,43 @@ def run_with_pdfs(env, company, sample, warm):
         "letters_pdf": len(pdf_letters),
         "wkhtmltopdf_calls": len(calls),
         "wkhtmltopdf_s": round(sum(calls), 2),
+    }
+
+
+def run_scheduled_call(env, company):
+    """One call of the scheduled run with real PDFs, the first night (no invoice PDF kept),
+    with the default time budget: its wall time (the target: under 60 s), the customers it
+    took and its wkhtmltopdf calls."""
+    Engine = env["collection.followup.engine"]
+    env.cr.execute("SAVEPOINT bench_scheduled_call")
+    env["collection.invoice.pdf"].sudo().search([]).unlink()
+    levels = company.collection_policy_id.level_ids
+    levels.filtered(lambda level: level.delay > 0).write({"attach_invoices": True})
+    levels.filtered(lambda level: level.delay >= 30).write({"send_letter": True})
+    env.invalidate_all()
+    calls = []
+    real_run = pdf_batch.run_wkhtmltopdf
+
+    def counting_run(binary, args, bodies, *rest, **kwargs):
+        content = real_run(binary, args, bodies, *rest, **kwargs)
+        calls.append(sum(body.count('data-oe-model="') for body in bodies))
+        return content
+
+    with patch.object(pdf_batch, "run_wkhtmltopdf", side_effect=counting_run):
+        started = time.perf_counter()
+        seconds = DEFAULT_TIME_BUDGET
+        Engine._run_followup(company, trigger="scheduled", budget=Budget(seconds=seconds))
+        call_s = time.perf_counter() - started
+    run = Engine._current_run(company, "scheduled")
+    taken = len(run.line_ids)
+    env.cr.execute("ROLLBACK TO SAVEPOINT bench_scheduled_call")
+    env.invalidate_all()
+    return {
+        "budget_s": seconds,
+        "call_s": round(call_s, 2),
+        "customers_taken": taken,
+        "wkhtmltopdf_calls": len(calls),
+        "documents_per_call": calls,
     }
 
 

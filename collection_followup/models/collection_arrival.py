@@ -76,15 +76,7 @@ class CollectionArrival(models.AbstractModel):
             signals.setdefault(partner_id, []).append(Signal(kind, key, day))
 
         partner_ids = set(decisions)
-        # One read for the invoices of every reminder, then each decision reads the cache.
-        all_lines = self.env["account.move.line"].browse(
-            [line_id for decision in decisions.values() for line_id in decision.lines.ids]
-        )
-        all_lines.move_id.read(["name", "payment_reference"])
-        moves = {pid: decision.lines.move_id for pid, decision in decisions.items()}
-        for line, partner_id in self._bank_lines(company, moves, start, today):
-            add(partner_id, BANK_LINE, line.id, line.date)
-        move_partner = {move.id: pid for pid, pid_moves in moves.items() for move in pid_moves}
+        bank_lines = self._incoming_bank_lines(company, start, today)
         start_dt = datetime.combine(start, time.min)
         # The run reads payments and transactions of the company to decide, whoever asks.
         transactions = (
@@ -93,16 +85,27 @@ class CollectionArrival(models.AbstractModel):
             .search(
                 [
                     ("state", "in", ("pending", "authorized")),
-                    ("invoice_ids", "in", list(move_partner)),
+                    ("invoice_ids.commercial_partner_id", "in", list(partner_ids)),
                     ("last_state_change", ">=", start_dt),
                 ]
             )
         )
-        for transaction in transactions:
-            day = transaction.last_state_change.date()
-            for partner_id in {move_partner.get(move.id) for move in transaction.invoice_ids}:
-                if partner_id and day <= today:
-                    add(partner_id, TRANSACTION, transaction.id, day)
+        if bank_lines or transactions:
+            # The invoices of the reminders, only when something may name or pay them: one
+            # read for every reminder, then each decision reads the cache.
+            all_lines = self.env["account.move.line"].browse(
+                [line_id for decision in decisions.values() for line_id in decision.lines.ids]
+            )
+            all_lines.move_id.read(["name", "payment_reference"])
+            moves = {pid: decision.lines.move_id for pid, decision in decisions.items()}
+            for line, partner_id in self._bank_lines(company, moves, start, today, bank_lines):
+                add(partner_id, BANK_LINE, line.id, line.date)
+            move_partner = {move.id: pid for pid, pid_moves in moves.items() for move in pid_moves}
+            for transaction in transactions:
+                day = transaction.last_state_change.date()
+                for partner_id in {move_partner.get(move.id) for move in transaction.invoice_ids}:
+                    if partner_id and day <= today:
+                        add(partner_id, TRANSACTION, transaction.id, day)
         payments = (
             self.env["account.payment"]
             .sudo()
@@ -128,13 +131,11 @@ class CollectionArrival(models.AbstractModel):
         return signals
 
     @api.model
-    def _bank_lines(self, company, moves, start, today):
-        """``[(statement line, partner_id)]``: the company's incoming bank lines dated from
-        ``start`` to ``today``, not matched yet, that come from one of the customers of
-        ``moves`` (``{partner_id: its reminder's invoices}``): by partner, by bank account, or
-        by a label naming one of its invoices."""
+    def _incoming_bank_lines(self, company, start, today):
+        """The company's incoming bank statement lines dated from ``start`` to ``today``, not
+        matched yet."""
         # Bank lines are read by the run to decide; collectors need not see the bank journal.
-        lines = (
+        return (
             self.env["account.bank.statement.line"]
             .sudo()
             .search(
@@ -147,6 +148,15 @@ class CollectionArrival(models.AbstractModel):
                 ]
             )
         )
+
+    @api.model
+    def _bank_lines(self, company, moves, start, today, lines=None):
+        """``[(statement line, partner_id)]``: the company's incoming bank lines dated from
+        ``start`` to ``today``, not matched yet (``lines``, when already read), that come from
+        one of the customers of ``moves`` (``{partner_id: its reminder's invoices}``): by
+        partner, by bank account, or by a label naming one of its invoices."""
+        if lines is None:
+            lines = self._incoming_bank_lines(company, start, today)
         if not lines:
             return []
         banks = (

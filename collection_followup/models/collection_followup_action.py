@@ -395,8 +395,9 @@ class CollectionFollowupAction(models.Model):
 
     def _execute_letter(self, decision):
         """Keep a copy of the reminder letter on the action. During a run
-        (``collection_defer_letters`` in the context) the copy is rendered at the end of the
-        batch of customers, with the other letters of the batch (``_render_letters``)."""
+        (``collection_defer_letters`` in the context) the copy is rendered after the chunk of
+        customers the engine processes together, with the chunk's other letters
+        (``_render_letters``, called by the engine's ``_render_chunk_letters``)."""
         # edges: the letter states the total in the currencies owed, in the customer's language.
         lang = self._recipient().lang or self.partner_id.lang or self.env.lang
         self.overdue_text = (

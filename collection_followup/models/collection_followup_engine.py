@@ -30,6 +30,10 @@ _logger = logging.getLogger(__name__)
 CONCURRENCY_ERRORS = (pgerrors.LockNotAvailable, pgerrors.SerializationFailure)
 
 DEFAULT_TIME_BUDGET = 45.0  # seconds per cron call, well under limit_time_real_cron (120 s)
+# Customers whose PDFs are rendered together (their invoices ahead, their letters after them).
+CHUNK_CUSTOMERS = 100
+# Seconds per invoice PDF assumed by a cron call before it has measured its own.
+PDF_SECONDS_GUESS = 0.3
 
 
 @dataclass
@@ -561,13 +565,21 @@ class CollectionFollowupEngine(models.AbstractModel):
         attempts = {line.partner_id.id: line.attempts for line in run.line_ids}
         requeued = set()
         actions = self.env["collection.followup.action"]
+        # The PDFs are rendered for a chunk of customers at once (see _prepare_chunk): the
+        # invoice PDFs before its customers are processed, their letters after.
+        engine = self.with_context(collection_defer_letters=True)
+        prepared, letters, pace = set(), actions, {}
         while queue and budget.allows_another():
             partner_id = queue.popleft()
+            if partner_id not in prepared:
+                self._render_chunk_letters(run, letters, attempts)
+                letters = actions.browse()
+                prepared |= self._prepare_chunk(company, [partner_id, *queue], budget, pace)
             budget.take()
             tries = attempts[partner_id] = attempts.get(partner_id, 0) + 1
             try:
                 with self.env.cr.savepoint():
-                    outcome, reason, decision, customer_actions = self._process_customer(
+                    outcome, reason, decision, customer_actions = engine._process_customer(
                         run, company, partner_id
                     )
             except CONCURRENCY_ERRORS as error:
@@ -599,14 +611,115 @@ class CollectionFollowupEngine(models.AbstractModel):
                 self._record(run, partner_id, FAILED, reason=reason, attempts=tries)
                 actions |= self._record_failed_action(run, company, partner_id, pending, reason)
                 continue
-            actions |= customer_actions
+            actions |= customer_actions.with_env(self.env)
+            letters |= customer_actions.filtered(
+                lambda action: action.channel == "letter" and action.state == "done"
+            )
             self._record(run, partner_id, outcome, reason=reason, attempts=tries, decision=decision)
+        self._render_chunk_letters(run, letters, attempts)
         left = set(queue) | {
             line.partner_id.id
             for line in run.line_ids
             if line._to_retry() and line.partner_id.id in pending
         }
         return actions, len(left)
+
+    @api.model
+    def _prepare_chunk(self, company, candidates, budget, pace):
+        """Render ahead the invoice PDFs that the reminder emails of the next customers of
+        ``candidates`` attach and that cannot be reused, in batches of ``PDF_BATCH_SIZE``
+        documents across customers; returns the ids of those customers (the chunk: at least
+        the first candidate), whose letters are then rendered together after them.
+
+        A chunk holds at most ``CHUNK_CUSTOMERS`` customers and, within a time ``budget``, no
+        more invoices to render than half of what is left of it renders (``pace``: seconds per
+        document measured in this cron call), so that a call stays within its budget. When the
+        reports are not rendered by wkhtmltopdf (HTML under test), or the chunk's PDFs cannot
+        be rendered together, each email renders what it needs, one customer at a time."""
+        left = budget.customers_left()
+        window = candidates[: CHUNK_CUSTOMERS if left is None else max(1, left)]
+        Report = self.env["ir.actions.report"]
+        if not Report._collection_renders_pdfs():
+            return set(window)
+        try:
+            with self.env.cr.savepoint():
+                to_render, needs = self._chunk_invoices(company, window)
+        except Exception:  # noqa: BLE001 - each customer then renders its own, alone
+            _logger.info("Invoice PDFs of %s customers not prepared", len(window), exc_info=True)
+            return set(window)
+        seconds = budget.seconds_left()
+        limit = None
+        if seconds is not None:
+            limit = max(1, int(seconds / 2 / pace.get("per_document", PDF_SECONDS_GUESS)))
+        chunk, chosen = [], self.env["account.move"]
+        for partner_id in window:
+            new = needs.get(partner_id, chosen.browse()) & to_render
+            if chunk and limit is not None and len(chosen | new) > limit:
+                break
+            chunk.append(partner_id)
+            chosen |= new
+        if chosen:
+            started = time.monotonic()
+            if Report._collection_prepare_invoice_pdfs(chosen):
+                pace["per_document"] = (time.monotonic() - started) / len(chosen)
+        return set(chunk)
+
+    @api.model
+    def _chunk_invoices(self, company, partner_ids):
+        """``(invoices to render, {partner_id: invoices its email attaches})`` for the
+        customers ``partner_ids`` reminded by email with their invoices today."""
+        Report = self.env["ir.actions.report"]
+        decisions = self._decisions(company, partner_ids, errors={})
+        needs = {}
+        for partner_id in partner_ids:
+            decision = decisions.get(partner_id)
+            level = decision and decision.level
+            if (
+                decision
+                and decision.action == "send"
+                and level.attach_invoices
+                and level.send_email
+                and not level.requires_approval
+                and not decision.at_agency
+                and not decision.partner.collection_excluded
+            ):
+                needs[partner_id] = decision.lines.move_id
+        moves = self.env["account.move"].union(*needs.values())
+        to_render = Report._collection_invoices_to_render(moves)
+        return to_render, needs
+
+    @api.model
+    def _render_chunk_letters(self, run, letters, attempts):
+        """Render the letters of a chunk of customers at once (one wkhtmltopdf call, see
+        ``collection.followup.action._render_letters``). A letter that cannot be rendered, even
+        alone, is a failed channel of its customer's reminder: said on its run line, tried
+        again with the other failed channels (collection.retry)."""
+        # The actions are the engine's ledger: their letters are kept as superuser.
+        letters = letters.sudo().exists()
+        if not letters:
+            return
+        try:
+            with self.env.cr.savepoint():
+                letters._render_letters()
+        except Exception as error:  # noqa: BLE001 - the customers' reminders stay done
+            _logger.warning("Letters of follow-up run %s not rendered", run.id, exc_info=True)
+            letters.write(
+                {"state": "failed", "error": self.env._("Unexpected error: %(error)s", error=error)}
+            )
+        for letter in letters.filtered(lambda letter: letter.state == "failed"):
+            partner_id = letter.partner_id.id
+            customer_actions = letters.search(
+                [("run_id", "=", run.id), ("partner_id", "=", partner_id)]
+            )
+            self._record(
+                run,
+                partner_id,
+                send_outcome(
+                    customer_actions.mapped("state"), letter.partner_id.collection_excluded
+                ),
+                reason="\n".join(action.error for action in customer_actions if action.error),
+                attempts=attempts.get(partner_id, 1),
+            )
 
     @api.model
     def _process_customer(self, run, company, partner_id):

@@ -58,10 +58,11 @@ class CollectionInvoicePdf(models.Model):
         return lines.matched_debit_ids | lines.matched_credit_ids
 
     @api.model
-    def _reusable(self, invoices, fingerprints):
-        """``{invoice_id: pdf}`` of the invoices whose PDF need not be rendered again: Odoo's
-        stored invoice PDF while nothing was paid or credited on the invoice, else this kept
-        copy while the fingerprint is unchanged."""
+    def _reusable_sources(self, invoices, fingerprints):
+        """``{invoice_id: record holding the PDF}`` of the invoices whose PDF need not be
+        rendered again, without reading any PDF: this kept copy while the fingerprint is
+        unchanged, else Odoo's stored invoice PDF (an ``ir.attachment``) while nothing was paid
+        or credited on the invoice."""
         # The kept copies are the follow-up's bookkeeping, read whoever runs it.
         kept = {
             copy.move_id.id: copy for copy in self.sudo().search([("move_id", "in", invoices.ids)])
@@ -70,19 +71,22 @@ class CollectionInvoicePdf(models.Model):
         for invoice in invoices:
             copy = kept.get(invoice.id)
             if copy and copy.fingerprint == fingerprints[invoice.id]:
-                result[invoice.id] = base64.b64decode(copy.pdf)
+                result[invoice.id] = copy
                 continue
             stored = invoice.sudo().invoice_pdf_report_id  # readable with the invoice
-            receivable = invoice.line_ids.filtered(
-                lambda line: line.account_id.account_type
-                in ("asset_receivable", "liability_payable")
-            )
-            untouched = invoice.state == "posted" and not (
-                receivable.matched_debit_ids or receivable.matched_credit_ids
-            )
+            untouched = invoice.state == "posted" and not self._partials(invoice)
             if stored and untouched and stored.mimetype == "application/pdf":
-                result[invoice.id] = stored.raw
+                result[invoice.id] = stored
         return result
+
+    @api.model
+    def _reusable(self, invoices, fingerprints):
+        """``{invoice_id: pdf}`` of the invoices whose PDF need not be rendered again (see
+        :meth:`_reusable_sources`)."""
+        return {
+            invoice_id: base64.b64decode(source.pdf) if source._name == self._name else source.raw
+            for invoice_id, source in self._reusable_sources(invoices, fingerprints).items()
+        }
 
     @api.model
     def _keep(self, pdfs, fingerprints):

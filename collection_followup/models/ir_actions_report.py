@@ -115,6 +115,7 @@ class IrActionsReport(models.Model):
         one it was rendered with. What must be rendered is rendered in batches.
         """
         invoices = invoices.filtered(lambda move: move.is_invoice(include_receipts=True))
+        self._collection_ensure_portal_tokens(invoices)
         Kept = self.env["collection.invoice.pdf"]
         fingerprints = Kept._fingerprints(invoices)
         pdfs = Kept._reusable(invoices, fingerprints)
@@ -138,30 +139,49 @@ class IrActionsReport(models.Model):
         }
 
     @api.model
-    def _collection_prepare_invoice_pdfs(self, decisions):
-        """Render at once, before a batch of customers is processed, the invoice PDFs their
-        reminder emails will attach and that cannot be reused: one wkhtmltopdf call per
-        ``PDF_BATCH_SIZE`` invoices across customers instead of one per customer. Each email
-        then finds its PDFs kept. Nothing is done when the reports render as HTML (tests)."""
+    def _collection_renders_pdfs(self):
+        """Whether the follow-up's reports are rendered by wkhtmltopdf (not as HTML, as under
+        test without ``force_report_rendering``)."""
         testing = tools.config["test_enable"] or tools.config["test_file"]
-        if testing and not self.env.context.get("force_report_rendering"):
-            return
-        moves = self.env["account.move"]
-        for decision in decisions:
-            level = decision.level
-            if (
-                decision.action == "send"
-                and level.attach_invoices
-                and level.send_email
-                and not level.requires_approval
-                and not decision.at_agency
-                and not decision.partner.collection_excluded
-            ):
-                moves |= decision.lines.move_id
-        if not moves:
-            return
+        return not testing or bool(self.env.context.get("force_report_rendering"))
+
+    @api.model
+    def _collection_ensure_portal_tokens(self, invoices):
+        """Give ``invoices`` their portal access token before their fingerprint is taken. The
+        reminder's link to pay online writes one on an invoice that has none, and that write
+        changes the invoice's last edit (part of the fingerprint): made later in another
+        transaction, it would have the PDF kept a moment earlier rendered again."""
+        for invoice in invoices.filtered(lambda move: not move.access_token):
+            invoice._portal_ensure_token()  # writes as superuser, as Odoo's portal link does
+
+    @api.model
+    def _collection_invoices_to_render(self, invoices):
+        """The invoices among ``invoices`` whose PDF cannot be reused (see
+        ``collection.invoice.pdf``), without reading any PDF."""
+        invoices = invoices.filtered(lambda move: move.is_invoice(include_receipts=True))
+        self._collection_ensure_portal_tokens(invoices)
+        Kept = self.env["collection.invoice.pdf"]
+        reusable = Kept._reusable_sources(invoices, Kept._fingerprints(invoices))
+        return invoices.filtered(lambda invoice: invoice.id not in reusable)
+
+    @api.model
+    def _collection_prepare_invoice_pdfs(self, invoices):
+        """Render and keep, in batches of ``PDF_BATCH_SIZE`` documents, the PDFs of
+        ``invoices`` (invoices whose PDF cannot be reused), ahead of the reminders of several
+        customers: each email then finds its PDFs kept. Returns whether it went through; when
+        not (an invoice that cannot be rendered...), nothing is kept and each email renders
+        what it still needs, alone."""
+        if not invoices:
+            return True
+        Kept = self.env["collection.invoice.pdf"]
         try:
             with self.env.cr.savepoint():
-                self._collection_invoice_pdfs(moves)
+                documents, report_type = self._collection_render_pdfs(
+                    "account.account_invoices", invoices.ids
+                )
+                if report_type == "pdf":
+                    Kept._keep(documents, Kept._fingerprints(invoices))
+            return True
         except Exception:  # noqa: BLE001 - each email renders what it still needs, and says why
             _logger.info("Invoice PDFs not rendered ahead of the reminders", exc_info=True)
+            return False

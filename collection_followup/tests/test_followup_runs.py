@@ -13,9 +13,10 @@ from .common import CollectionFollowupCommon
 
 ENGINE_LOGGER = "odoo.addons.collection_followup.models.collection_followup_engine"
 # Queries of the decision phase of one company, whatever its number of customers: 9 for the
-# items and the follow-up state, 7 for what may hold a reminder back (collection.arrival and
-# collection.proportion).
-DECISION_QUERIES = 16
+# items and the follow-up state, 5 for what may hold a reminder back (collection.arrival and
+# collection.proportion; the invoices' names are read only when a bank line or an online
+# payment may name or pay them).
+DECISION_QUERIES = 14
 
 
 @tagged("post_install", "-at_install")
@@ -441,6 +442,47 @@ class TestFollowupTimeBudget(CollectionFollowupCommon):
             run, [{"state": "done", "call_count": 3, "considered_count": 3, "reminded_count": 3}]
         )
         self.assertEqual(run.action_ids.partner_id, self.customer | self.other_customer | third)
+
+    def test_invoices_rendered_ahead_fit_in_what_is_left_of_the_budget(self):
+        """A call renders ahead no more invoices than half of what is left of its budget
+        renders at the pace it measured: 1.2 s left at 0.3 s per invoice, 2 invoices, so the
+        first chunk is the first customer alone (its 2 invoices); without a time limit the
+        chunk is every customer, with all 6 invoices."""
+        third = self._create_customer("Fabrikam", "ap@fabrikam.example")
+        customers = self.customer | self.other_customer | third
+        invoices = {}
+        for partner in customers:
+            invoices[partner] = self.env["account.move"].union(
+                *(
+                    self._create_invoice(partner, 100.0 + n, "2026-01-01", due_date="2026-01-01")
+                    for n in range(2)
+                )
+            )
+        Report = type(self.env["ir.actions.report"])
+        rendered = []
+
+        def prepare(report, moves):
+            rendered.append(moves)
+            return True
+
+        Engine = self.env["collection.followup.engine"]
+        now = [0.0]
+        with (
+            freeze_time("2026-01-05"),
+            patch.object(Report, "_collection_renders_pdfs", lambda report: True),
+            patch.object(Report, "_collection_prepare_invoice_pdfs", prepare),
+        ):
+            budget = Budget(seconds=1.2, clock=lambda: now[0])
+            chunk = Engine._prepare_chunk(
+                self.company, customers.ids, budget, {"per_document": 0.3}
+            )
+            self.assertEqual(chunk, {self.customer.id})
+            self.assertEqual(rendered, [invoices[self.customer]])
+            rendered.clear()
+            chunk = Engine._prepare_chunk(self.company, customers.ids, Budget(), {})
+            self.assertEqual(chunk, set(customers.ids))
+            self.assertEqual(len(rendered), 1)
+            self.assertEqual(rendered[0], invoices[self.customer].union(*invoices.values()))
 
 
 @tagged("post_install", "-at_install")

@@ -85,3 +85,11 @@ class Budget:
 
     def take(self):
         self.taken += 1
+
+    def seconds_left(self):
+        """Seconds until the deadline (at least 0), ``None`` without one."""
+        return None if self._deadline is None else max(self._deadline - self._clock(), 0.0)
+
+    def customers_left(self):
+        """Customers still allowed by the limit, ``None`` without one."""
+        return None if self._limit is None else max(self._limit - self.taken, 0)
