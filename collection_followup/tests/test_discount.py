@@ -458,7 +458,9 @@ class TestDiscountTiers(CollectionFollowupCommon):
         self.assertRegex(
             body, r"pay <strong>\$(&nbsp;|\s)1,092\.50</strong> by <strong>03/11/2026</strong>"
         )
-        self.assertRegex(body, r"instead of \$(&nbsp;|\s)1,150\.00 \(5 % early-payment discount\)")
+        self.assertRegex(
+            body, r"instead of <bdi>\$(&nbsp;|\s)1,150\.00</bdi> \(5 % early-payment discount\)"
+        )
         # Once the tiers have passed, the reminder says nothing of a discount.
         self.heads_up.delay = -3
         late = self._invoice(partner=self.customer)
