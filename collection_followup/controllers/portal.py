@@ -46,6 +46,10 @@ CODE_SENT = _lt(
     "# minute.} other {We emailed a code to %(email)s: enter it with your answer within # "
     "minutes.}}"
 )
+UPLOAD_HINT = _lt(
+    "{count, plural, one {PDF, images or office documents: up to # file, %(size)s MB "
+    "together.} other {PDF, images or office documents: up to # files, %(size)s MB together.}}"
+)
 AT_MOST_FILES = _lt(
     "{count, plural, one {Send at most # proof file, %(size)s MB together.} other {Send at "
     "most # proof files, %(size)s MB together.}}"
@@ -272,6 +276,9 @@ class CollectionPortal(CustomerPortal):
                 ._fields["reason"]
                 ._description_selection(request.env),
                 "installments": range(INSTALLMENTS[0], 13),
+                "upload_hint": UPLOAD_HINT,
+                "upload_max_files": PORTAL_UPLOAD_MAX_FILES,
+                "upload_max_mb": PORTAL_UPLOAD_MAX_BYTES // (1024 * 1024),
             },
             headers={"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"},
         )

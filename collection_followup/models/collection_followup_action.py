@@ -351,7 +351,8 @@ class CollectionFollowupAction(models.Model):
         calendar and digits: ``sms_amount`` (the overdue amount, plain spaces: a non-breaking
         space would make the SMS UCS-2), ``sms_due_date`` (the first due date of the
         reminder), ``sms_discount`` (the best early-payment discount still open, or "") and
-        ``sms_link`` (the short link to the collections page)."""
+        ``sms_link`` (the short link to the collections page) and ``sms_demand_days`` (the
+        days a formal demand gives to pay, in the customer's digits)."""
         lang = partner.lang or self.env.lang
         cf = self.env["res.lang"]._collection_format(lang)
         lang_env = self.with_context(lang=lang).env
@@ -389,6 +390,7 @@ class CollectionFollowupAction(models.Model):
             "sms_due_date": cf.sms_date(min(due_dates)) if due_dates else "",
             "sms_discount": discount,
             "sms_link": link_url,
+            "sms_demand_days": cf.number(7),
         }
 
     def _execute_letter(self, decision):

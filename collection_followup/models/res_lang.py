@@ -43,6 +43,15 @@ SENTENCES = {
         "other {Enter it on your collections page within # minutes.}} If you did not ask "
         "for it, ignore this email: nothing is done without the code."
     ),
+    "greeting": _lt("Dear %(customer)s,"),
+    "formal_demand": _lt(
+        "{count, plural, one {The following amounts are seriously overdue and our previous "
+        "reminders have gone unanswered. We formally demand payment of the full amount within "
+        "# day.} other {The following amounts are seriously overdue and our previous reminders "
+        "have gone unanswered. We formally demand payment of the full amount within # days.}} "
+        "Without payment or a reply by then, we will take further steps to recover the debt, "
+        "which may include additional costs."
+    ),
     "demand_unpaid": _lt(
         "Despite our previous reminders, the amounts listed below, which you owe to "
         "%(company)s, remain unpaid."
@@ -281,6 +290,16 @@ class ResLang(models.Model):
         for lang in self:
             if not lang.collection_calendar:
                 lang.collection_calendar = cal.default_calendar(lang.code)
+
+    @api.model
+    def _collection_activate_langs(self, codes):
+        """Activate the languages ``codes`` with the translations of every installed module
+        (the demo's customer languages): _activate_lang alone loads none, and Odoo's own
+        words (portal, addresses, country names) would stay English."""
+        for code in codes:
+            self._activate_lang(code)
+        modules = self.env["ir.module.module"].search([("state", "=", "installed")])
+        modules._update_translations(list(codes))
 
     @api.model
     def _collection_format(self, lang=None):

@@ -121,3 +121,57 @@ class TestCountedSentences(TransactionCase):
                 self.assertLogs("odoo.addons.collection_followup.models.res_lang", "WARNING"),
             ):
                 self.assertEqual(ru.say("days_late", 5), "5 days late")
+
+
+@tagged("post_install", "-at_install")
+class TestFormalDemandDigits(CollectionFollowupCommon):
+    """The formal demand's time to pay is a count: written in the customer's digits, read in
+    the plural of its language."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        langs = ["fa_IR", "ar_001", "ru_RU"]
+        for lang in langs:
+            cls.env["res.lang"]._activate_lang(lang)
+        cls.env["ir.module.module"]._load_module_terms(
+            ["collection_followup"], langs, overwrite=True
+        )
+        cls.env["res.lang"]._lang_get("fa_IR").collection_native_digits = True
+
+    def _formal_body(self, customer):
+        template = self.env.ref("collection_followup.mail_template_followup_formal")
+        return str(
+            template._render_field(
+                "body_html",
+                customer.ids,
+                compute_lang=True,
+                add_context={"items_table": "", "company": self.company},
+            )[customer.id]
+        )
+
+    def test_persian_formal_demand_in_persian_digits(self):
+        customer = self._create_customer("نساجی آزاده", "hesabdari@azadeh.example", lang="fa_IR")
+        body = self._formal_body(customer)
+        self.assertIn("ظرف ۷ روز", body)
+        self.assertNotIn("7", body.split("ظرف", 1)[1].split("روز", 1)[0])
+        self.assertIn("شرکت محترم نساجی آزاده، با سلام و احترام،", body)
+
+    def test_russian_and_english_formal_demand_count_the_days(self):
+        russian = self._create_customer("Заря", "buh@zarya.example", lang="ru_RU")
+        self.assertIn("в течение 7 дней", self._formal_body(russian))
+        english = self._formal_body(self.customer)
+        self.assertIn("We formally demand payment of the full amount within 7 days.", english)
+        ru = self.env["res.lang"]._collection_format("ru_RU")
+        self.assertIn("в течение 1 дня.", ru.say("formal_demand", 1))
+
+
+@tagged("post_install", "-at_install")
+class TestDemoLanguages(TransactionCase):
+    """The demo's customer languages come with Odoo's own words, not only the addon's."""
+
+    def test_activated_language_has_odoos_translations(self):
+        country = self.env.ref("base.ir")
+        self.env["res.lang"]._collection_activate_langs(["he_IL"])
+        self.assertTrue(self.env["res.lang"]._lang_get("he_IL").active)
+        self.assertEqual(country.with_context(lang="he_IL").name, "איראן")

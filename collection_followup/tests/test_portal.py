@@ -240,6 +240,19 @@ class TestCollectionsPage(CollectionsPortalCommon):
         self.assertIn('class="o_collection_page mt-3" dir="ltr"', english)
         self.assertIn("<h3>Your account</h3>", self.url_open("/collections").text, "kept")
 
+    def test_persian_page_writes_its_figures_in_persian_digits(self):
+        self.env["res.lang"]._activate_lang("fa_IR")
+        self.env["ir.module.module"]._load_module_terms(["collection_followup"], ["fa_IR"])
+        self.env["res.lang"]._lang_get("fa_IR").collection_native_digits = True
+        self.customer.lang = "fa_IR"
+        page = self._visit().text
+        self.assertIn("حداکثر ۵ فایل، روی هم ۱۰ مگابایت", page)
+        self.assertNotIn("حداکثر 5 فایل", page)
+        # The promise input is a number field: Latin digits, the currency's two decimals; the
+        # date to type is shown in Persian digits (the page reads those back).
+        self.assertRegex(page, r'name="amount"[^>]*value="1250\.00"')
+        self.assertRegex(page, r'name="date"[^>]*placeholder="[۰-۹]{4}/[۰-۹]{2}/[۰-۹]{2}"')
+
     def test_refused_input_is_answered_in_the_customers_language(self):
         self.env["res.lang"]._activate_lang("fa_IR")
         self.env["ir.module.module"]._load_module_terms(["collection_followup"], ["fa_IR"])

@@ -115,6 +115,15 @@ class TestSmsSegments(CollectionFollowupCommon):
                 self.assertEqual(encoding, "gsm7" if lang == "en_US" else "ucs2", body)
                 self.assertIn("https://erp.example.com/c/", body)
 
+    @freeze_time("2026-03-01")
+    def test_formal_demand_sms_gives_the_days_in_the_customers_digits(self):
+        template = self.env.ref("collection_followup.sms_template_followup_formal")
+        self.env["res.lang"]._lang_get("fa_IR").collection_native_digits = True
+        persian = self._followup_sms(template, "fa_IR")
+        self.assertIn("ظرف ۷ روز", persian)
+        self.assertNotIn("7", persian.split("ظرف", 1)[1].split("روز", 1)[0])
+        self.assertIn("within 7 days", self._followup_sms(template, "en_US"))
+
     def test_heads_up_sms_carries_the_discount_and_the_date(self):
         template = self.env.ref("collection_followup.sms_template_followup_heads_up")
         self.assertEqual(
