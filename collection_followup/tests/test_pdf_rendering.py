@@ -250,7 +250,8 @@ class TestRealInvoicePdfs(RealPdfCommon):
 
         def render_html(report, report_ref, res_ids, data=None):
             if broken.id in (res_ids or []):
-                raise UserError("This invoice cannot be rendered.")
+                message = "This invoice cannot be rendered."  # a test double of a broken template
+                raise UserError(message)
             return real_html(report, report_ref, res_ids, data=data)
 
         with patch.object(Report, "_render_qweb_html", render_html):
