@@ -34,6 +34,17 @@ DEFAULT_TIME_BUDGET = 45.0  # seconds per cron call, well under limit_time_real_
 CHUNK_CUSTOMERS = 100
 # Seconds per invoice PDF assumed by a cron call before it has measured its own.
 PDF_SECONDS_GUESS = 0.3
+# What the decision phase and its holds read of each customer (see _decisions).
+DECISION_PARTNER_FIELDS = (
+    "commercial_partner_id",
+    "collection_policy_id",
+    "collection_excluded",
+    "collection_on_hold",
+    "collection_last_level_id",
+    "collection_last_date",
+    "collection_contact_date",
+    "collection_contact_message_id",
+)
 
 
 @dataclass
@@ -203,14 +214,22 @@ class CollectionFollowupEngine(models.AbstractModel):
         if partner_ids is not None and not partner_ids:
             return {}
         self._flush_receivables()
-        partner_filter = (
-            SQL("AND partner.commercial_partner_id IN %s", tuple(partner_ids))
+        # The customers' partners first, on their own (a CTE the planner does not merge): for
+        # a few customers, their lines are then found through the index on the lines' partner
+        # whatever the statistics say (stale, they once made one customer's lines a scan of
+        # every receivable line); for the whole company, the partners are hashed once rather
+        # than looked up line by line.
+        customers = (
+            SQL("WHERE commercial_partner_id IN %s", tuple(partner_ids))
             if partner_ids is not None
             else SQL()
         )
         self.env.cr.execute(
             SQL(
                 """
+                WITH partner AS MATERIALIZED (
+                    SELECT id, commercial_partner_id FROM res_partner %(customers)s
+                )
                 SELECT partner.commercial_partner_id, line.id,
                        COALESCE(line.date_maturity, line.date), line.amount_residual,
                        partner.commercial_partner_id IN (
@@ -223,9 +242,9 @@ class CollectionFollowupEngine(models.AbstractModel):
                         OR move.collection_late_fee_origin_id IS NOT NULL),
                        line.move_id, move.collection_late_fee_origin_id
                   FROM account_move_line line
+                  JOIN partner ON partner.id = line.partner_id
                   JOIN account_account account ON account.id = line.account_id
                   JOIN account_move move ON move.id = line.move_id
-                  JOIN res_partner partner ON partner.id = line.partner_id
              LEFT JOIN collection_followup_level item_level
                     ON item_level.id = line.collection_level_id
                  WHERE line.company_id = %(company)s
@@ -234,19 +253,18 @@ class CollectionFollowupEngine(models.AbstractModel):
                    AND NOT line.reconciled
                    AND line.amount_residual != 0
                    AND %(eligible)s
-                   %(partner_filter)s
                 """,
+                customers=customers,
                 company=company.id,
                 eligible=self.env["collection.eligibility"]._collection_eligible_sql(
                     ELIGIBILITY_CHASE
                 ),
                 agency_open_states=AGENCY_OPEN_STATES,
-                partner_filter=partner_filter,
             )
         )
         lines = defaultdict(list)
-        for partner_id, *row in self.env.cr.fetchall():
-            lines[partner_id].append(tuple(row))
+        for row in self.env.cr.fetchall():
+            lines[row[0]].append(row[1:])
         return lines
 
     @api.model
@@ -270,6 +288,9 @@ class CollectionFollowupEngine(models.AbstractModel):
             )
         else:
             partners = Partner.browse(partner_ids).with_company(company)
+        # What the decision and its holds read of the customers, in one query: read customer
+        # by customer, the ORM would fetch it 1,000 customers at a time.
+        partners.fetch(DECISION_PARTNER_FIELDS)
         default_policy = company.sudo().collection_policy_id
         tolerance = max(company.currency_id.rounding / 2, company.collection_tolerance)
         settings = {
@@ -288,7 +309,7 @@ class CollectionFollowupEngine(models.AbstractModel):
             )
         )
         Line = self.env["account.move.line"]
-        tables = {}  # policy -> (levels in escalation order, their delays)
+        tables = {}  # policy -> (levels in escalation order, their delays, each level, by id)
         decisions = {}
         for partner in partners:
             try:
@@ -318,9 +339,11 @@ class CollectionFollowupEngine(models.AbstractModel):
         """One customer's decision, from the rows of :meth:`_open_lines` (no query)."""
         if policy not in tables:
             levels = policy._get_levels() if policy else policy.level_ids
-            tables[policy] = (levels, levels.mapped("delay"))
-        levels, delays = tables[policy]
-        situation = build_situation([Item(*row[:3]) for row in rows], today, tolerance)
+            tables[policy] = (levels, levels.mapped("delay"), list(levels), {}, {})
+        # each level alone, the levels an item reached by id, the levels items pass by indexes:
+        # the same recordsets for every customer of the policy
+        levels, delays, level_list, by_id, by_indexes = tables[policy]
+        situation = build_situation([Item(row[0], row[1], row[2]) for row in rows], today, tolerance)
         at_agency = any(row[3] for row in rows)
         stored = {row[0]: (row[4], row[5]) for row in rows}  # line: (level id, its delay)
         due_on_issue = {row[0] for row in rows if row[6]}
@@ -356,22 +379,32 @@ class CollectionFollowupEngine(models.AbstractModel):
         if action != "send":
             items.targets, items.passed = {}, {}
         Level = levels.browse()
-        item_levels = {key: Level.browse(stored[key][0]) for key in items.sent if stored[key][0]}
+        item_levels = {}
+        for key in items.sent:
+            level_id = stored[key][0]
+            if level_id:
+                # the level an item reached may be another policy's: one record per level
+                if level_id not in by_id:
+                    by_id[level_id] = Level.browse(level_id)
+                item_levels[key] = by_id[level_id]
+        passed = {}
+        for key, indexes in items.passed.items():
+            indexes = tuple(indexes)
+            if indexes not in by_indexes:
+                by_indexes[indexes] = Level.browse([level_list[i].id for i in indexes])
+            passed[key] = by_indexes[indexes]
         return FollowupDecision(
             partner=partner,
             company=company,
             policy=policy,
             situation=situation,
             action=action,
-            level=levels[index] if index is not None else levels.browse(),
+            level=level_list[index] if index is not None else Level,
             next_date=next_date,
             lines=Line.browse(listed_keys(situation.open_items, delays, today)),
             at_agency=at_agency,
-            moves={key: levels[target] for key, target in items.targets.items()},
-            passed={
-                key: Level.concat(*(levels[i] for i in passed))
-                for key, passed in items.passed.items()
-            },
+            moves={key: level_list[target] for key, target in items.targets.items()},
+            passed=passed,
             item_levels=item_levels,
         )
 

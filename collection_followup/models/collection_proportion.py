@@ -35,12 +35,13 @@ class CollectionProportion(models.AbstractModel):
         legal_minimum = company.collection_min_legal_amount
         partners = self.env["res.partner"].browse(list(sending))
         contacted = self._contacted_today(company, partners, today)
+        channels = {}  # level -> its channels, read once per level
         for partner_id, decision in sending.items():
             level = decision.level
+            if level not in channels:
+                channels[level] = level._get_channels()
             amount = self._amount(decision)
-            if level_waits(
-                level._get_channels(), amount, level.min_overdue, legal_minimum, rounding
-            ):
+            if level_waits(channels[level], amount, level.min_overdue, legal_minimum, rounding):
                 self._hold(decision, Signal(MINIMUM, level.id, today), None)
             elif partner_id in contacted:
                 signal = Signal(CONTACTED, contacted[partner_id].id, today)

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
     """One open receivable line, amounts in company currency."""
 
@@ -61,11 +61,13 @@ def build_situation(items, today, tolerance=0.0):
         credit -= applied
         remaining = amount - applied
         if remaining > limit:
-            open_items.append((item, remaining))
+            # untouched by a credit, the item's own float is the remaining amount's (and
+            # much cheaper than converting the decimal back)
+            open_items.append((item, float(remaining) if applied else float(item.amount)))
             total_due += remaining
             if item.due_date < today:
                 overdue += remaining
-    situation.open_items = [(item, float(remaining)) for item, remaining in open_items]
+    situation.open_items = open_items
     situation.unapplied_credit = float(credit)
     situation.total_due = float(total_due)
     situation.overdue = float(overdue)
@@ -122,7 +124,7 @@ def _max(values):
     return max(values) if values else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ItemState:
     """One open item owed and the level it last reached (its delay, None: no level yet).
     ``heads_up``: the levels before the due date apply to it (not to an item due the day it
