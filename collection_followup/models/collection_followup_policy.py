@@ -35,7 +35,8 @@ class CollectionFollowupPolicy(models.Model):
     def _get_levels(self):
         """The level table in escalation order."""
         self.ensure_one()
-        return self.level_ids.sorted(lambda level: (level.delay, level.id))
+        # read together: the levels of a policy do not prefetch one another (one query each)
+        return self.level_ids.with_prefetch().sorted(lambda level: (level.delay, level.id))
 
     @api.model
     def _run_companies(self):

@@ -35,13 +35,15 @@ class CollectionProportion(models.AbstractModel):
         legal_minimum = company.collection_min_legal_amount
         partners = self.env["res.partner"].browse(list(sending))
         contacted = self._contacted_today(company, partners, today)
-        channels = {}  # level -> its channels, read once per level
+        measures = {}  # level -> (its channels, its minimum, measured on the overdue amount)
         for partner_id, decision in sending.items():
             level = decision.level
-            if level not in channels:
-                channels[level] = level._get_channels()
-            amount = self._amount(decision)
-            if level_waits(channels[level], amount, level.min_overdue, legal_minimum, rounding):
+            if level not in measures:
+                measures[level] = (level._get_channels(), level.min_overdue, level.delay >= 0)
+            channels, minimum, on_overdue = measures[level]
+            situation = decision.situation
+            amount = situation.overdue if on_overdue else situation.total_due  # see _amount
+            if level_waits(channels, amount, minimum, legal_minimum, rounding):
                 self._hold(decision, Signal(MINIMUM, level.id, today), None)
             elif partner_id in contacted:
                 signal = Signal(CONTACTED, contacted[partner_id].id, today)

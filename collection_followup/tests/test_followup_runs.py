@@ -3,6 +3,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 from psycopg2 import errors as pgerrors
 
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
@@ -16,7 +17,7 @@ ENGINE_LOGGER = "odoo.addons.collection_followup.models.collection_followup_engi
 # items and the follow-up state, 5 for what may hold a reminder back (collection.arrival and
 # collection.proportion; the invoices' names are read only when a bank line or an online
 # payment may name or pay them).
-DECISION_QUERIES = 14
+DECISION_QUERIES = 13
 
 
 @tagged("post_install", "-at_install")
@@ -582,6 +583,113 @@ class TestFollowupDecisionQueries(CollectionFollowupCommon):
         self.assertEqual(len(self._decision_queries(DECISION_QUERIES)), 10)
         self._customers(40, "large")
         self.assertEqual(len(self._decision_queries(DECISION_QUERIES)), 50)
+
+
+@tagged("post_install", "-at_install", "is_query_count")
+class TestFollowupDecisionsPastPrefetch(CollectionFollowupCommon):
+    """The decision phase reads its customers in one go: a collector's preview of 1,050
+    customers (past the ORM's 1,000 records per read) costs the same queries as of 10, and
+    every customer gets its level and amounts."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.collector = new_test_user(
+            cls.env, "prefetch_collector", groups="collection_followup.group_collection_user"
+        )
+
+    def _customers(self, start, stop):
+        """Customers ``start`` to ``stop`` (excluded), one invoice each of 100.00 plus their
+        number in cents, booked on 2026-01-01. By number modulo 4, on 2026-01-20: 0, due on
+        2026-01-15, gets the gentle reminder; 1, due on 2026-01-22, the heads-up; 2, due on
+        2026-01-19, waits for its first late level (2026-01-22); 3, due on 2026-01-01 with the
+        gentle reminder sent on 2026-01-05, gets the firm one."""
+        # superuser: the data only
+        partners = self.env["res.partner"].create(
+            [
+                {"name": f"Customer {i:04d}", "email": f"ap{i:04d}@example.com"}
+                for i in range(start, stop)
+            ]
+        )
+        due_dates = ["2026-01-15", "2026-01-22", "2026-01-19", "2026-01-01"]
+        invoices = self.env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": "2026-01-01",
+                    "invoice_date_due": due_dates[i % 4],
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Consulting",
+                                "price_unit": 100 + i / 100,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+                for i, partner in zip(range(start, stop), partners, strict=True)
+            ]
+        )
+        invoices.action_post()
+        reminded = partners.filtered(lambda p: int(p.name[-4:]) % 4 == 3)
+        reminded.with_company(self.company).sudo().write(
+            {"collection_last_level_id": self.gentle.id, "collection_last_date": "2026-01-05"}
+        )
+        lines = invoices.line_ids.filtered(
+            lambda line: line.partner_id in reminded and line.account_type == "asset_receivable"
+        )
+        # what the engine records when the gentle reminder went (see _mark_items)
+        self.env["collection.followup.engine"]._mark_items(dict.fromkeys(lines.ids, self.gentle))
+        return dict(zip(range(start, stop), partners, strict=True))
+
+    def _decide(self, engine):
+        """The collector's decisions on 2026-01-20, and their queries."""
+        self.env.invalidate_all()
+        engine.env.user.login  # noqa: B018 - the user's record read first, as assertQueryCount
+        with freeze_time("2026-01-20"):
+            before = self.cr.sql_log_count
+            decisions = engine._decisions(self.company)
+            return decisions, self.cr.sql_log_count - before
+
+    def _assert_decided(self, decisions, number, partner):
+        decision = decisions[partner.id]
+        amount = 100 + number / 100
+        action, level, overdue, total, next_date = {
+            0: ("send", self.gentle, amount, amount, "2026-01-18"),
+            1: ("send", self.heads_up, 0.0, amount, "2026-01-19"),
+            2: ("wait", self.env["collection.followup.level"], amount, amount, "2026-01-22"),
+            3: ("send", self.firm, amount, amount, "2026-01-11"),
+        }[number % 4]
+        currency = self.company.currency_id
+        self.assertEqual(
+            (decision.action, decision.level, decision.next_date),
+            (action, level, self._date(next_date)),
+            partner.name,
+        )
+        self.assertFalse(currency.compare_amounts(decision.situation.overdue, overdue))
+        self.assertFalse(currency.compare_amounts(decision.situation.total_due, total))
+        # the invoice's receivable line, listed (overdue, or due within the heads-up's days)
+        self.assertEqual(decision.lines.move_id.partner_id, partner)
+        self.assertEqual(len(decision.lines), 1)
+        self.assertFalse(currency.compare_amounts(decision.lines.amount_residual, amount))
+
+    def test_queries_past_the_prefetch_limit(self):
+        customers = self._customers(0, 10)
+        # one environment of the collector's throughout, as in a request
+        engine = self.env["collection.followup.engine"].with_user(self.collector)
+        self._decide(engine)  # the caches of what does not depend on customers
+        decisions, small = self._decide(engine)
+        self.assertEqual(len(decisions), 10)
+        for number, partner in customers.items():
+            self._assert_decided(decisions, number, partner)
+        customers.update(self._customers(10, 1050))
+        decisions, large = self._decide(engine)
+        self.assertEqual(len(decisions), 1050)
+        self.assertEqual((small, large), (DECISION_QUERIES, DECISION_QUERIES))
+        for number in (0, 1, 2, 3, 998, 999, 1000, 1001, 1002, 1003, 1048, 1049):
+            self._assert_decided(decisions, number, customers[number])
 
 
 @tagged("post_install", "-at_install")

@@ -11,3 +11,4 @@ from . import calendar
 from . import sms
 from . import csv_safe
 from . import plural
+from . import gc_pause
