@@ -14,9 +14,9 @@ from .common import CollectionFollowupCommon
 
 ENGINE_LOGGER = "odoo.addons.collection_followup.models.collection_followup_engine"
 # Queries of the decision phase of one company, whatever its number of customers: 9 for the
-# items and the follow-up state, 5 for what may hold a reminder back (collection.arrival and
-# collection.proportion; the invoices' names are read only when a bank line or an online
-# payment may name or pay them).
+# items and the follow-up state (every customer's in one), 4 for what may hold a reminder back
+# (collection.arrival and collection.proportion; the invoices' names are read only when a bank
+# line or an online payment may name or pay them).
 DECISION_QUERIES = 13
 
 
