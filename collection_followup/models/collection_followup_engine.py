@@ -353,15 +353,25 @@ class CollectionFollowupEngine(models.AbstractModel):
         # each level alone, the levels an item reached by id, the levels items pass by indexes:
         # the same recordsets for every customer of the policy
         levels, delays, level_list, by_id, by_indexes = tables[policy]
-        situation = build_situation([Item(row[0], row[1], row[2]) for row in rows], today, tolerance)
-        at_agency = any(row[3] for row in rows)
-        stored = {row[0]: (row[4], row[5]) for row in rows}  # line: (level id, its delay)
-        due_on_issue = {row[0] for row in rows if row[6]}
+        at_agency = False
+        stored = {}  # line: (level id, its delay)
+        due_on_issue, open_moves, fees, owed = set(), set(), [], []
+        for key, due_date, amount, agency, level_id, delay, on_issue, move_id, origin in rows:
+            owed.append(Item(key, due_date, amount))
+            if agency:
+                at_agency = True
+            stored[key] = (level_id, delay)
+            if on_issue:
+                due_on_issue.add(key)
+            if origin:
+                fees.append((key, origin))
+            else:
+                open_moves.add(move_id)
+        situation = build_situation(owed, today, tolerance)
         # A fee document or interest note rides with its late invoice while that is still
         # owed: listed in the invoice's reminders, it moves no level of its own (no second
         # round of reminders, no gentle reminder the day after a formal demand, for the fees).
-        open_moves = {row[7] for row in rows if not row[8]}
-        riding = {row[0] for row in rows if row[8] and row[8] in open_moves}
+        riding = {key for key, origin in fees if origin in open_moves}
         last = partner.collection_last_level_id
         items = decide_items(
             delays,

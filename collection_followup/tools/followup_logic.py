@@ -47,13 +47,15 @@ def build_situation(items, today, tolerance=0.0):
     exact decimals: 1.10 less a credit of 0.10 leaves 1.00, which a tolerance of 1.00 covers
     (with floats it left 1.0000000000000002, a reminder for nothing).
     """
-    exact = [(item, _exact(item.amount)) for item in items]
     limit = _exact(tolerance)
-    debits = sorted(
-        ((item, amount) for item, amount in exact if amount > 0),
-        key=lambda pair: (pair[0].due_date, pair[0].key),
-    )
-    credit = -sum((amount for _item, amount in exact if amount < 0), Decimal(0))
+    debits, credit = [], Decimal(0)
+    for item in items:
+        amount = _exact(item.amount)
+        if amount > 0:
+            debits.append((item, amount))
+        elif amount < 0:
+            credit -= amount
+    debits.sort(key=lambda pair: (pair[0].due_date, pair[0].key))
     situation = Situation()
     open_items, total_due, overdue = [], Decimal(0), Decimal(0)
     for item, amount in debits:
@@ -99,7 +101,7 @@ def item_level(delays, due_date, today):
     age = (today - due_date).days
     reached = None
     for index, delay in enumerate(delays):
-        if _calls_for(delay, age):
+        if delay <= age and (delay >= 0 or age <= 0):  # _calls_for, inline (the hot path)
             reached = index
     return reached
 
