@@ -50,7 +50,10 @@ class CollectionEligibility(models.AbstractModel):
         conditions = [condition for _code, condition in self._collection_conditions(purpose)]
         if not conditions:
             return SQL("TRUE")
-        return SQL("NOT (%s)", SQL(" OR ").join(SQL("COALESCE(%s, FALSE)", c) for c in conditions))
+        # "none holds", written condition by condition (an unknown counts as not holding): the
+        # planner estimates each on its own, where it took NOT (a OR b OR c) for a rare row
+        # and read every line of the company through nested loops
+        return SQL("(%s)", SQL(" AND ").join(SQL("(%s) IS NOT TRUE", c) for c in conditions))
 
     @api.model
     def _collection_domain(self, purpose):

@@ -12,17 +12,19 @@ PAPER_AND_LEGAL_CHANNELS = ("letter", "demand", "agency")
 
 def below(amount, minimum, rounding):
     """Whether ``amount`` is below ``minimum`` (a minimum of 0 is always reached)."""
+    if not minimum and amount >= 0:
+        return False  # the usual case: nothing to round
     return float_compare(amount, minimum, precision_rounding=rounding) < 0
 
 
 def split_channels(channels, amount, legal_minimum, rounding):
     """``(kept, dropped)``: the paper and legal channels are dropped when ``amount`` is below
     ``legal_minimum``; the others are always kept. Order is preserved."""
-    if not below(amount, legal_minimum, rounding):
+    paper = [channel for channel in channels if channel in PAPER_AND_LEGAL_CHANNELS]
+    if not paper or not below(amount, legal_minimum, rounding):
         return list(channels), []
     kept = [channel for channel in channels if channel not in PAPER_AND_LEGAL_CHANNELS]
-    dropped = [channel for channel in channels if channel in PAPER_AND_LEGAL_CHANNELS]
-    return kept, dropped
+    return kept, paper
 
 
 def level_waits(channels, amount, level_minimum, legal_minimum, rounding):
