@@ -376,13 +376,13 @@ class TestFollowupIsolation(CollectionFollowupCommon):
         original = Engine._process_customer
         calls = []
 
-        def process_customer(engine, run, company, partner_id):
+        def process_customer(engine, run, company, partner_id, *args):
             calls.append(partner_id)
             if partner_id == self.customer.id and calls.count(partner_id) == 1:
                 # What PostgreSQL raises when another transaction changed the row since this
                 # one's snapshot: pointless to retry in the same transaction.
                 raise pgerrors.SerializationFailure("could not serialize access")
-            return original(engine, run, company, partner_id)
+            return original(engine, run, company, partner_id, *args)
 
         def night_call():
             with freeze_time("2026-01-05"), self.mock_mail_gateway():
@@ -474,13 +474,14 @@ class TestFollowupTimeBudget(CollectionFollowupCommon):
             patch.object(Report, "_collection_prepare_invoice_pdfs", prepare),
         ):
             budget = Budget(seconds=1.2, clock=lambda: now[0])
+            decisions = Engine._decisions(self.company, customers.ids)
             chunk = Engine._prepare_chunk(
-                self.company, customers.ids, budget, {"per_document": 0.3}
+                self.company, customers.ids, budget, {"per_document": 0.3}, decisions
             )
             self.assertEqual(chunk, {self.customer.id})
             self.assertEqual(rendered, [invoices[self.customer]])
             rendered.clear()
-            chunk = Engine._prepare_chunk(self.company, customers.ids, Budget(), {})
+            chunk = Engine._prepare_chunk(self.company, customers.ids, Budget(), {}, decisions)
             self.assertEqual(chunk, set(customers.ids))
             self.assertEqual(len(rendered), 1)
             self.assertEqual(rendered[0], invoices[self.customer].union(*invoices.values()))
