@@ -602,9 +602,7 @@ class CollectionFollowupEngine(models.AbstractModel):
         # Decided together; a customer whose decision fails is decided again alone, under its
         # lock, and fails there with the reason.
         decisions = self._decisions(company, list(partner_ids), errors={})
-        self._process(
-            run, company, {pid: decisions.get(pid) for pid in partner_ids}, Budget()
-        )
+        self._process(run, company, {pid: decisions.get(pid) for pid in partner_ids}, Budget())
         self._close_call(run, started, finished=True)
         return run
 

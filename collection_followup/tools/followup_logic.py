@@ -59,9 +59,12 @@ def build_situation(items, today, tolerance=0.0):
     situation = Situation()
     open_items, total_due, overdue = [], Decimal(0), Decimal(0)
     for item, amount in debits:
-        applied = min(credit, amount)
-        credit -= applied
-        remaining = amount - applied
+        if credit:
+            applied = min(credit, amount)
+            credit -= applied
+            remaining = amount - applied
+        else:  # nothing (left) to apply: the usual case, with no arithmetic
+            applied, remaining = 0, amount
         if remaining > limit:
             # untouched by a credit, the item's own float is the remaining amount's (and
             # much cheaper than converting the decimal back)
@@ -169,14 +172,24 @@ def item_target(delays, due_date, sent, today, step_by_step=False, heads_up=True
     to the next one that applies after its own. ``heads_up`` False: not to a level before the
     due date.
     """
+    move = _move(delays, due_date, sent, today, step_by_step, heads_up)
+    return move[0] if move else None
+
+
+def _move(delays, due_date, sent, today, step_by_step=False, heads_up=True):
+    """``(target, passed)`` of an item that moves up today, or None: the level it moves up to
+    (see :func:`item_target`) and the levels it reaches or passes on the way (see
+    :func:`_passed`)."""
     reached = item_level(delays, due_date, today)
     if reached is None or (sent is not None and reached <= sent):
         return None
     if not heads_up and delays[reached] < 0:
         return None
+    passed = _passed(delays, due_date, sent, reached, today, heads_up)
     if not step_by_step:
-        return reached
-    return _passed(delays, due_date, sent, reached, today, heads_up)[0]
+        return reached, passed
+    # The next level that applies after the item's own: none between them applies.
+    return passed[0], passed[:1]
 
 
 def _passed(delays, due_date, sent, target, today, heads_up=True):
@@ -217,15 +230,9 @@ def decide_items(
     for item in items:
         if item.rides:
             continue
-        target = item_target(
-            delays, item.due_date, sent[item.key], today, step_by_step, item.heads_up
-        )
-        if target is None:
-            continue
-        targets[item.key] = target
-        passed[item.key] = _passed(
-            delays, item.due_date, sent[item.key], target, today, item.heads_up
-        )
+        move = _move(delays, item.due_date, sent[item.key], today, step_by_step, item.heads_up)
+        if move:
+            targets[item.key], passed[item.key] = move
     overdue = any(item.due_date < today for item in items)
     if overdue:
         # A heads-up is for a customer owing nothing late: with an item overdue, the item due
