@@ -605,7 +605,7 @@ class TestFollowupDecisionsPastPrefetch(CollectionFollowupCommon):
         2026-01-15, gets the gentle reminder; 1, due on 2026-01-22, the heads-up; 2, due on
         2026-01-19, waits for its first late level (2026-01-22); 3, due on 2026-01-01 with the
         gentle reminder sent on 2026-01-05, gets the firm one."""
-        # superuser: the data only
+        # set up by the test's accountant; the collector only decides (see _decide)
         partners = self.env["res.partner"].create(
             [
                 {"name": f"Customer {i:04d}", "email": f"ap{i:04d}@example.com"}
@@ -648,7 +648,8 @@ class TestFollowupDecisionsPastPrefetch(CollectionFollowupCommon):
     def _decide(self, engine):
         """The collector's decisions on 2026-01-20, and their queries."""
         self.env.invalidate_all()
-        engine.env.user.login  # noqa: B018 - the user's record read first, as assertQueryCount
+        # the user's record read first, as assertQueryCount does
+        self.assertEqual(engine.env.user.login, "prefetch_collector")
         with freeze_time("2026-01-20"):
             before = self.cr.sql_log_count
             decisions = engine._decisions(self.company)
