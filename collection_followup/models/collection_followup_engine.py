@@ -289,14 +289,15 @@ class CollectionFollowupEngine(models.AbstractModel):
         """Decide, for every customer of ``company`` owing something, what the run does today.
 
         The number of queries does not depend on the number of customers: one query for the
-        open lines, then batched reads of the partners' policies and follow-up state.
+        open lines, one for every customer's follow-up state (past the 1,000 records the ORM
+        reads at a time: a test counts 10 and 1,050 customers), the rest per company.
         Returns ``{commercial_partner_id: FollowupDecision}``. With ``errors`` (a dict), a
         customer whose decision raises is left out and its error put there under its id;
         without, the error is raised.
         """
         today = today or fields.Date.context_today(self)
         # An item per open line, a decision per customer: no cycles, freed by their references
-        # (see gc_paused; 5,000 customers decided in three quarters of the time).
+        # (see gc_paused; 5,000 customers decided a quarter to a third faster).
         with gc_paused():
             return self._decisions_of(company, partner_ids, today, errors)
 
