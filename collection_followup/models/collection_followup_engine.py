@@ -504,12 +504,12 @@ class CollectionFollowupEngine(models.AbstractModel):
         Safe to run twice: a customer is processed only after its row is locked (without
         waiting); a worker that holds it, or that sent the customer a reminder after this
         transaction began, makes this one defer the customer (see :meth:`_process_customer`),
-        so a level already sent by another worker or an earlier run is never sent again. Each
-        company runs in its own try and each customer in its own savepoint: whatever one raises
-        is rolled back for it alone and recorded on the run (and, when the run had decided the
-        level to send, on a failed action at that level), and the others go on. A scheduled run
-        stops taking customers when ``budget`` is spent and reports the rest to the scheduler;
-        the next call continues the same run record.
+        so a level already sent by another worker or an earlier run is never sent again.
+        Each company runs in its own try and each customer in its own savepoint: whatever one
+        raises is rolled back for it alone and recorded on the run (and, when the run had
+        decided the level to send, on a failed action at that level), and the others go on. A
+        scheduled run stops taking customers when ``budget`` is spent and reports the rest to
+        the scheduler; the next call continues the same run record.
         """
         budget = budget or Budget()
         actions = self.env["collection.followup.action"]
