@@ -79,14 +79,15 @@ class IrActionsReport(models.Model):
             set_viewport_size=self.env.context.get("set_viewport_size"),
         )
 
+        # The documents' style sheets inline (see _collection_inline_stylesheets). The header
+        # and footer, which the patched build loads again for every page, keep their links:
+        # WebKit then reads the style sheet once (inline, 100 invoices took 1.3x as long).
         inline = self._collection_inline_stylesheets
 
         def render(documents):
             if patched:
                 documents = [inline(document) for document in documents]
-                return pdf_batch.run_wkhtmltopdf(
-                    binary, args, documents, inline(header), inline(footer)
-                )
+                return pdf_batch.run_wkhtmltopdf(binary, args, documents, header, footer)
             return pdf_batch.run_wkhtmltopdf(binary, args, [inline(pdf_batch.join(documents))])
 
         try:
@@ -122,8 +123,9 @@ class IrActionsReport(models.Model):
 
         Why: the Debian/Ubuntu wkhtmltopdf (unpatched Qt) draws the text set in a web font
         (the reports' Lato) as outlines, heavy and not searchable; set in the same font
-        installed on the server, the text is embedded as a real font, ~90x smaller and ~5x
-        faster to render, and looks the same.
+        installed on the server, the text is embedded as a real font, ~90x smaller and ~4x
+        faster to render, and looks the same. The patched build embeds either as a font (the
+        same PDF); it is spared fetching the style sheet from Odoo for every document.
         """
         if not html:
             return html
@@ -153,15 +155,20 @@ class IrActionsReport(models.Model):
             if asset_type != "css":
                 return None
             # The bundle as Odoo's /web/assets/ route serves it to wkhtmltopdf, found (or
-            # built) by Odoo's own API: the bundle's attachment is public, read as superuser
-            # by the API whoever prints.
-            bundle = self.env["ir.qweb"]._get_asset_bundle(bundle_name, css=True, js=False, rtl=rtl)
-            if not bundle.stylesheets or bundle.get_link("css") != href:
-                return None
-            attachment = bundle.css()
-            if len(attachment) != 1 or attachment.url != href:
-                return None
-            css = pdf_batch.strip_font_faces(attachment.raw.decode(), families)
+            # built, then saved) by Odoo's own API, which reads and writes the bundle's public
+            # attachment as superuser whoever prints; in a savepoint, so that a failed write
+            # leaves the transaction usable.
+            with self.env.cr.savepoint():
+                bundle = self.env["ir.qweb"]._get_asset_bundle(
+                    bundle_name, css=True, js=False, rtl=rtl
+                )
+                if not bundle.stylesheets or bundle.get_link("css") != href:
+                    return None
+                attachment = bundle.css()
+                if len(attachment) != 1 or attachment.url != href:
+                    return None
+                raw = attachment.raw
+            css = pdf_batch.strip_font_faces(raw.decode(), families)
         except Exception:  # noqa: BLE001 - the link stays: the PDF comes out as before
             _logger.info("Style sheet %s not inlined in the PDF", href, exc_info=True)
             return None
