@@ -549,6 +549,7 @@ class TestInlineStylesheets(TransactionCase):
         '@media (max-width: 575.98px){.a{content:"}"}@font-face{font-family:LATO;src:x}'
         ".b{font-family:'Lato'}}"
         ".c{font-family:'Lato', sans-serif}"
+        "@media print{@page{margin:0}.d{color:red}}"
     )
 
     def setUp(self):
@@ -577,7 +578,8 @@ class TestInlineStylesheets(TransactionCase):
             "/* @font-face{font-family:'Lato'} in a comment */"
             "@font-face{font-family:\"Odoo Unicode Support Noto\";src:url('https://x/a.woff2')}"
             "@media (max-width: 575.98px){.a{content:\"}\"}.b{font-family:'Lato'}}"
-            ".c{font-family:'Lato', sans-serif}",
+            ".c{font-family:'Lato', sans-serif}"
+            "@media print{@page{margin:0}.d{color:red}}",
         )
         # Nothing installed: the style sheet as it was.
         self.assertEqual(pdf_batch.strip_font_faces(self.CSS, frozenset()), self.CSS)
