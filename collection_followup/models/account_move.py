@@ -1,7 +1,9 @@
+import uuid
 from collections import defaultdict
 
 from odoo import Command, api, fields, models, tools
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
 from ..const import ELIGIBILITY_PAY
@@ -198,6 +200,33 @@ class AccountMove(models.Model):
                 filter(None, [bank.acc_number, bank.bank_id.name, bank.bank_bic])
             )
             move.collection_factored_amount = line.amount_face
+
+    def _collection_ensure_portal_tokens(self):
+        """Give these invoices the portal access token their links to pay online carry, in one
+        query, without changing anything else on them (neither their last edit, part of the
+        fingerprint of their kept PDF, nor their journal items).
+
+        The token is the portal's bookkeeping, written as superuser whoever follows up, as
+        Odoo's own portal link does; Odoo writes it through the invoice, whose write re-syncs
+        the whole entry (tens of milliseconds each): for the invoices of a night's reminders
+        it is written here in SQL. An invoice given a token at the same moment by another
+        transaction keeps that one."""
+        self.flush_recordset(["access_token"])
+        missing = self.filtered(lambda move: not move.access_token)
+        if not missing:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_move move
+                   SET access_token = token.value
+                  FROM (VALUES %s) AS token (id, value)
+                 WHERE move.id = token.id AND move.access_token IS NULL
+                """,
+                SQL(", ").join(SQL("(%s, %s)", move.id, str(uuid.uuid4())) for move in missing),
+            )
+        )
+        missing.invalidate_recordset(["access_token"])
 
     def _collection_open_receivable_lines(self):
         """The invoice's receivable lines still open, in id order."""

@@ -59,17 +59,46 @@ class FollowupDecision:
     moves: dict = field(default_factory=dict)
     passed: dict = field(default_factory=dict)
     item_levels: dict = field(default_factory=dict)
+    # The values of the templates that do not depend on the link (see render_context).
+    _render_base: dict = field(default=None, repr=False, compare=False)
 
     def render_context(self, collections_url="", link_withheld=False):
         """Values for the level's templates, with the items table rendered in the customer's
         language. ``collections_url``: the link to the customer's collections page this
         reminder carries (its QR code is inlined); ``link_withheld``: the copy kept in the
-        chatter, which says a link was sent without giving it."""
+        chatter, which says a link was sent without giving it.
+
+        What does not depend on the link is computed once per decision: the email, its kept
+        copy and the SMS of one reminder share it."""
+        if self._render_base is None:
+            self._render_base = self._render_values()
+        values = {
+            **self._render_base,
+            "collections_url": collections_url,
+            "collections_qr": qr_png_data_uri(collections_url) if collections_url else "",
+            "collections_link_withheld": link_withheld,
+        }
+        env = self.partner.env
+        lang_env = env(context=dict(env.context, lang=self.partner.lang or env.lang))
+        values["items_table"] = lang_env["ir.qweb"]._render(
+            "collection_followup.followup_items_table",
+            {
+                **values,
+                "format_date": lambda value: tools.format_date(lang_env, value),
+                "format_amount": lambda amount, currency: tools.format_amount(
+                    lang_env, amount, currency
+                ),
+            },
+        )
+        return values
+
+    def _render_values(self):
         env = self.partner.env
         today = fields.Date.context_today(self.partner)
         open_amounts = {item.key: amount for item, amount in self.situation.open_items}
         lines = self.lines.sorted(lambda line: (line.date_maturity or line.date, line.id))
         oldest = lines[:1].move_id
+        oldest._collection_ensure_portal_tokens()
         values = {
             "company": self.company,
             "level": self.level,
@@ -91,9 +120,6 @@ class FollowupDecision:
             "total_due": self.situation.total_due,
             "currency": self.company.currency_id,
             "pay_url": oldest and oldest.get_base_url() + oldest.get_portal_url() or "",
-            "collections_url": collections_url,
-            "collections_qr": qr_png_data_uri(collections_url) if collections_url else "",
-            "collections_link_withheld": link_withheld,
         }
         lang = self.partner.lang or env.lang
         lang_env = env(context=dict(env.context, lang=lang))
@@ -105,16 +131,6 @@ class FollowupDecision:
         values.update(lang_env["collection.amounts"]._currency_values(self, today))
         # edges: the open credit notes and unmatched payments deducted from what is owed.
         values.update(lang_env["collection.proportion"]._credit_values(self))
-        values["items_table"] = lang_env["ir.qweb"]._render(
-            "collection_followup.followup_items_table",
-            {
-                **values,
-                "format_date": lambda value: tools.format_date(lang_env, value),
-                "format_amount": lambda amount, currency: tools.format_amount(
-                    lang_env, amount, currency
-                ),
-            },
-        )
         return values
 
     @staticmethod
@@ -386,14 +402,14 @@ class CollectionFollowupEngine(models.AbstractModel):
 
     @api.model
     def _pending(self, company, run):
-        """The customers the run has to process now: ``({partner_id: level}, {partner_id:
-        error})``; a customer the run already finished with is not taken again."""
+        """The customers the run has to process now: ``({partner_id: FollowupDecision},
+        {partner_id: error})``; a customer the run already finished with is not taken again."""
         failed_today = self._failed_today(company)
         errors = {}
         decisions = self.with_company(company)._decisions(company, errors=errors)
         done = {line.partner_id.id for line in run.line_ids if not line._to_retry()}
         pending = {
-            partner_id: decision.level
+            partner_id: decision
             for partner_id, decision in decisions.items()
             if partner_id not in done
             and (
@@ -432,13 +448,14 @@ class CollectionFollowupEngine(models.AbstractModel):
         """Run the follow-up for ``companies``, one run record per company; return the actions.
 
         Safe to run twice: a customer is processed only after its row is locked (without
-        waiting), and its decision is taken again under the lock, so a level already sent by
-        another worker or an earlier run is never sent again. Each company runs in its own
-        try and each customer in its own savepoint: whatever one raises is rolled back for it
-        alone and recorded on the run (and, when the run had decided the level to send, on a
-        failed action at that level), and the others go on. A scheduled run stops taking
-        customers when ``budget`` is spent and reports the rest to the scheduler; the next call
-        continues the same run record.
+        waiting); a worker that holds it, or that sent the customer a reminder after this
+        transaction began, makes this one defer the customer (see :meth:`_process_customer`),
+        so a level already sent by another worker or an earlier run is never sent again.
+        Each company runs in its own try and each customer in its own savepoint: whatever one
+        raises is rolled back for it alone and recorded on the run (and, when the run had
+        decided the level to send, on a failed action at that level), and the others go on. A
+        scheduled run stops taking customers when ``budget`` is spent and reports the rest to
+        the scheduler; the next call continues the same run record.
         """
         budget = budget or Budget()
         actions = self.env["collection.followup.action"]
@@ -529,9 +546,10 @@ class CollectionFollowupEngine(models.AbstractModel):
         self = self.with_company(company)  # noqa: PLW0642 - the company whose run it is
         started = time.monotonic()
         run = self._new_run(company, trigger, retry_of_id=retry_of and retry_of.id)
-        partners = self.env["res.partner"].browse(partner_ids).with_company(company)
-        levels = {partner.id: partner.collection_level_id for partner in partners}
-        self._process(run, company, levels, Budget())
+        # Decided together; a customer whose decision fails is decided again alone, under its
+        # lock, and fails there with the reason.
+        decisions = self._decisions(company, list(partner_ids), errors={})
+        self._process(run, company, {pid: decisions.get(pid) for pid in partner_ids}, Budget())
         self._close_call(run, started, finished=True)
         return run
 
@@ -558,9 +576,10 @@ class CollectionFollowupEngine(models.AbstractModel):
 
     @api.model
     def _process(self, run, company, pending, budget):
-        """Process the ``pending`` customers (``{partner_id: level decided}``), each in its own
-        savepoint. Returns the actions and how many customers are left: not reached within
-        ``budget``, or deferred with attempts left."""
+        """Process the ``pending`` customers (``{partner_id: FollowupDecision}``, decided in
+        this transaction; None: decided when processed), each in its own savepoint. Returns
+        the actions and how many customers are left: not reached within ``budget``, or
+        deferred with attempts left."""
         queue = deque(pending)
         attempts = {line.partner_id.id: line.attempts for line in run.line_ids}
         requeued = set()
@@ -574,13 +593,15 @@ class CollectionFollowupEngine(models.AbstractModel):
             if partner_id not in prepared:
                 self._render_chunk_letters(run, letters, attempts)
                 letters = actions.browse()
-                prepared |= self._prepare_chunk(company, [partner_id, *queue], budget, pace)
+                prepared |= self._prepare_chunk(
+                    company, [partner_id, *queue], budget, pace, pending
+                )
             budget.take()
             tries = attempts[partner_id] = attempts.get(partner_id, 0) + 1
             try:
                 with self.env.cr.savepoint():
                     outcome, reason, decision, customer_actions = engine._process_customer(
-                        run, company, partner_id
+                        run, company, partner_id, pending.get(partner_id)
                     )
             except CONCURRENCY_ERRORS as error:
                 if (
@@ -609,7 +630,10 @@ class CollectionFollowupEngine(models.AbstractModel):
                 _logger.info("Follow-up of customer %s failed: %s", partner_id, error)
                 reason = self._error_text(error)
                 self._record(run, partner_id, FAILED, reason=reason, attempts=tries)
-                actions |= self._record_failed_action(run, company, partner_id, pending, reason)
+                decision = pending.get(partner_id)
+                actions |= self._record_failed_action(
+                    run, company, partner_id, decision.level if decision else None, reason
+                )
                 continue
             actions |= customer_actions.with_env(self.env)
             letters |= customer_actions.filtered(
@@ -625,9 +649,10 @@ class CollectionFollowupEngine(models.AbstractModel):
         return actions, len(left)
 
     @api.model
-    def _prepare_chunk(self, company, candidates, budget, pace):
+    def _prepare_chunk(self, company, candidates, budget, pace, decisions):
         """Render ahead the invoice PDFs that the reminder emails of the next customers of
-        ``candidates`` attach and that cannot be reused, in batches of ``PDF_BATCH_SIZE``
+        ``candidates`` (``decisions``: theirs, see :meth:`_process`) attach and that cannot be
+        reused, in batches of ``PDF_BATCH_SIZE``
         documents across customers; returns the ids of those customers (the chunk: at least
         the first candidate), whose letters are then rendered together after them.
 
@@ -643,7 +668,7 @@ class CollectionFollowupEngine(models.AbstractModel):
             return set(window)
         try:
             with self.env.cr.savepoint():
-                to_render, needs = self._chunk_invoices(company, window)
+                to_render, needs = self._chunk_invoices(company, window, decisions)
         except Exception:  # noqa: BLE001 - each customer then renders its own, alone
             _logger.info("Invoice PDFs of %s customers not prepared", len(window), exc_info=True)
             return set(window)
@@ -665,11 +690,11 @@ class CollectionFollowupEngine(models.AbstractModel):
         return set(chunk)
 
     @api.model
-    def _chunk_invoices(self, company, partner_ids):
+    def _chunk_invoices(self, company, partner_ids, decisions):
         """``(invoices to render, {partner_id: invoices its email attaches})`` for the
-        customers ``partner_ids`` reminded by email with their invoices today."""
+        customers ``partner_ids`` reminded by email with their invoices today (``decisions``:
+        theirs, see :meth:`_process`)."""
         Report = self.env["ir.actions.report"]
-        decisions = self._decisions(company, partner_ids, errors={})
         needs = {}
         for partner_id in partner_ids:
             decision = decisions.get(partner_id)
@@ -722,9 +747,17 @@ class CollectionFollowupEngine(models.AbstractModel):
             )
 
     @api.model
-    def _process_customer(self, run, company, partner_id):
-        """Lock the customer's row (without waiting), decide again under the lock and carry the
-        decision out. Returns ``(outcome, reason, decision, actions)``."""
+    def _process_customer(self, run, company, partner_id, decision=None):
+        """Lock the customer's row (without waiting) and carry ``decision`` out (taken now
+        when None). Returns ``(outcome, reason, decision, actions)``.
+
+        The decision was taken in this transaction, which sees the database as it was when
+        the transaction began (Odoo's transactions are REPEATABLE READ): deciding again here
+        would read the same. What makes a second worker safe is the lock: a worker holding
+        the row makes this one defer the customer (lock not available), and a worker that
+        reminded the customer and committed after this transaction began changed the row, so
+        PostgreSQL refuses this transaction the lock (serialization failure: deferred to the
+        next call, which sees the reminder sent)."""
         # NO KEY UPDATE: the lock an update of the row takes, so a concurrent edit, portal
         # visit or payment on the customer defers it, while a new invoice or message that
         # only references the customer does not.
@@ -736,12 +769,8 @@ class CollectionFollowupEngine(models.AbstractModel):
                 )
             )
         partner = self.env["res.partner"].browse(partner_id).with_company(company)
-        # Another worker may have committed a reminder since the decisions were taken.
-        partner.invalidate_recordset(
-            ["collection_last_level_id", "collection_last_date", "collection_on_hold"]
-        )
         actions = self.env["collection.followup.action"]
-        decision = self._decisions(company, [partner_id]).get(partner_id)
+        decision = decision or self._decisions(company, [partner_id]).get(partner_id)
         reasons = []
         if partner.collection_on_hold and not decision.situation.overdue:
             partner._collection_release_hold(
@@ -857,9 +886,15 @@ class CollectionFollowupEngine(models.AbstractModel):
         rule on the invoices of those items (values for ``collection.followup.action``, lowest
         level first)."""
         by_level = defaultdict(list)
+        # a fee document bears no fee (see collection.late.fee.rule); read for all items at once
+        fee_documents = {
+            line.id
+            for line in decision.lines.browse(list(moves))
+            if line.move_id.collection_late_fee_origin_id
+        }
         for key in moves:
-            if decision.lines.browse(key).move_id.collection_late_fee_origin_id:
-                continue  # a fee document bears no fee (see collection.late.fee.rule)
+            if key in fee_documents:
+                continue
             for level in decision.passed.get(key, ()):
                 if level.late_fee_rule_id:
                     by_level[level].append(key)
@@ -924,14 +959,14 @@ class CollectionFollowupEngine(models.AbstractModel):
         values = {"outcome": outcome, "reason": reason or False, "attempts": attempts}
         if decision:
             values.update(self._line_values(decision))
-        line = run.line_ids.filtered(lambda line: line.partner_id.id == partner_id)[:1]
+        # Engine bookkeeping: run lines are written by the engine only. Looked up by customer
+        # (indexed), not among the run's lines: a night's run has thousands.
+        Line = self.env["collection.followup.run.line"].sudo()
+        line = Line.search([("run_id", "=", run.id), ("partner_id", "=", partner_id)], limit=1)
         if line:
             line.write(values)
         else:
-            # Engine bookkeeping: run lines are written by the engine only.
-            run.sudo().write(
-                {"line_ids": [fields.Command.create({**values, "partner_id": partner_id})]}
-            )
+            Line.create({**values, "run_id": run.id, "partner_id": partner_id})
 
     @api.model
     def _line_values(self, decision):
@@ -948,12 +983,15 @@ class CollectionFollowupEngine(models.AbstractModel):
         }
 
     @api.model
-    def _record_failed_action(self, run, company, partner_id, pending, reason):
-        """A failed action at the level the run meant to send, so that the history shows the
-        failure and the customer is tried again tomorrow rather than at every call."""
+    def _record_failed_action(self, run, company, partner_id, level, reason):
+        """A failed action at the ``level`` the run meant to send (None: the customer's level),
+        so that the history shows the failure and the customer is tried again tomorrow rather
+        than at every call."""
         Action = self.env["collection.followup.action"].sudo()  # the engine's ledger
+        if level is None:
+            level = self.env["res.partner"].browse(partner_id).collection_level_id
         # Read whatever the level's company: the customer may point at another company's.
-        level_sudo = (pending.get(partner_id) or Action.level_id).sudo()
+        level_sudo = (level or Action.level_id).sudo()
         if not level_sudo or level_sudo.company_id != company:
             return Action
         try:

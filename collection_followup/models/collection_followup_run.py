@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -69,19 +71,27 @@ class CollectionFollowupRun(models.Model):
 
     @api.depends("line_ids.outcome", "line_ids.amount_due")
     def _compute_counts(self):
-        for run in self:
-            outcomes = run.line_ids.mapped("outcome")
-            run.considered_count = len(outcomes)
-            run.reminded_count = outcomes.count("reminded")
-            run.skipped_count = outcomes.count("skipped")
-            run.failed_count = outcomes.count("failed")
-            run.deferred_count = outcomes.count("deferred")
-            run.planned_count = outcomes.count("planned")
-            run.overdue_total = sum(
-                run.line_ids.filtered(lambda line: line.outcome in ("reminded", "planned")).mapped(
-                    "amount_due"
-                )
+        # Recomputed after each customer of a run: one grouped query whatever the number of
+        # customers the run already has (a night's run has thousands).
+        counts = defaultdict(lambda: defaultdict(int))
+        amounts = defaultdict(float)
+        if self.ids:
+            groups = self.env["collection.followup.run.line"]._read_group(
+                [("run_id", "in", self.ids)], ["run_id", "outcome"], ["__count", "amount_due:sum"]
             )
+            for run, outcome, count, amount in groups:
+                counts[run.id][outcome] += count
+                if outcome in ("reminded", "planned"):
+                    amounts[run.id] += amount
+        for run in self:
+            by_outcome = counts[run.id]
+            run.considered_count = sum(by_outcome.values())
+            run.reminded_count = by_outcome["reminded"]
+            run.skipped_count = by_outcome["skipped"]
+            run.failed_count = by_outcome["failed"]
+            run.deferred_count = by_outcome["deferred"]
+            run.planned_count = by_outcome["planned"]
+            run.overdue_total = amounts[run.id]
 
     @api.depends("action_ids.state", "action_ids.channel")
     def _compute_action_summary(self):

@@ -187,7 +187,7 @@ class IrActionsReport(models.Model):
         one it was rendered with. What must be rendered is rendered in batches.
         """
         invoices = invoices.filtered(lambda move: move.is_invoice(include_receipts=True))
-        self._collection_ensure_portal_tokens(invoices)
+        invoices._collection_ensure_portal_tokens()
         Kept = self.env["collection.invoice.pdf"]
         fingerprints = Kept._fingerprints(invoices)
         pdfs = Kept._reusable(invoices, fingerprints)
@@ -218,20 +218,11 @@ class IrActionsReport(models.Model):
         return not testing or bool(self.env.context.get("force_report_rendering"))
 
     @api.model
-    def _collection_ensure_portal_tokens(self, invoices):
-        """Give ``invoices`` their portal access token before their fingerprint is taken. The
-        reminder's link to pay online writes one on an invoice that has none, and that write
-        changes the invoice's last edit (part of the fingerprint): made later in another
-        transaction, it would have the PDF kept a moment earlier rendered again."""
-        for invoice in invoices.filtered(lambda move: not move.access_token):
-            invoice._portal_ensure_token()  # writes as superuser, as Odoo's portal link does
-
-    @api.model
     def _collection_invoices_to_render(self, invoices):
         """The invoices among ``invoices`` whose PDF cannot be reused (see
         ``collection.invoice.pdf``), without reading any PDF."""
         invoices = invoices.filtered(lambda move: move.is_invoice(include_receipts=True))
-        self._collection_ensure_portal_tokens(invoices)
+        invoices._collection_ensure_portal_tokens()
         Kept = self.env["collection.invoice.pdf"]
         reusable = Kept._reusable_sources(invoices, Kept._fingerprints(invoices))
         return invoices.filtered(lambda invoice: invoice.id not in reusable)

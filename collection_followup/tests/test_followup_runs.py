@@ -375,13 +375,13 @@ class TestFollowupIsolation(CollectionFollowupCommon):
         original = Engine._process_customer
         calls = []
 
-        def process_customer(engine, run, company, partner_id):
+        def process_customer(engine, run, company, partner_id, *args):
             calls.append(partner_id)
             if partner_id == self.customer.id and calls.count(partner_id) == 1:
                 # What PostgreSQL raises when another transaction changed the row since this
                 # one's snapshot: pointless to retry in the same transaction.
                 raise pgerrors.SerializationFailure("could not serialize access")
-            return original(engine, run, company, partner_id)
+            return original(engine, run, company, partner_id, *args)
 
         def night_call():
             with freeze_time("2026-01-05"), self.mock_mail_gateway():
@@ -473,13 +473,14 @@ class TestFollowupTimeBudget(CollectionFollowupCommon):
             patch.object(Report, "_collection_prepare_invoice_pdfs", prepare),
         ):
             budget = Budget(seconds=1.2, clock=lambda: now[0])
+            decisions = Engine._decisions(self.company, customers.ids)
             chunk = Engine._prepare_chunk(
-                self.company, customers.ids, budget, {"per_document": 0.3}
+                self.company, customers.ids, budget, {"per_document": 0.3}, decisions
             )
             self.assertEqual(chunk, {self.customer.id})
             self.assertEqual(rendered, [invoices[self.customer]])
             rendered.clear()
-            chunk = Engine._prepare_chunk(self.company, customers.ids, Budget(), {})
+            chunk = Engine._prepare_chunk(self.company, customers.ids, Budget(), {}, decisions)
             self.assertEqual(chunk, set(customers.ids))
             self.assertEqual(len(rendered), 1)
             self.assertEqual(rendered[0], invoices[self.customer].union(*invoices.values()))
@@ -632,3 +633,68 @@ class TestNightlyCronIsolation(CollectionFollowupCommon):
                 for message in broken.message_ids
             )
         )
+
+
+@tagged("post_install", "-at_install")
+class TestRunWorkPerCustomer(CollectionFollowupCommon):
+    """What the run does for each customer costs the same whoever came before it in the run,
+    and the pay link's token leaves the invoice as it was."""
+
+    def _customers(self, count, prefix):
+        partners = self.env["res.partner"].create(
+            [
+                {"name": f"{prefix} {i}", "email": f"{prefix}{i}@example.com", "lang": "en_US"}
+                for i in range(count)
+            ]
+        )
+        for partner in partners:
+            self._create_invoice(partner, 100.0, "2026-01-01", due_date="2026-01-01")
+        return partners
+
+    def _run_queries(self, partners):
+        Engine = self.env["collection.followup.engine"]
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        with freeze_time("2026-01-05"):
+            run = Engine._run_partners(self.company, partners.ids, "run_now")
+        self.assertEqual(run.reminded_count, len(partners))
+        return self.env.cr.sql_log_count - before
+
+    def test_queries_per_customer_do_not_grow_with_the_run(self):
+        self.policy.level_ids.write({"send_sms": False, "send_letter": False})
+        self._run_queries(self._customers(2, "warm"))  # what does not depend on customers
+        few = self._run_queries(self._customers(3, "few"))
+        more = self._run_queries(self._customers(9, "more"))
+        most = self._run_queries(self._customers(15, "most"))
+        # Measured 2026-11-30: 56 queries per customer reminded by email (its actions, the
+        # message, the mail and its notification, the portal link, the item levels, the
+        # customer's follow-up state, the run's line and counts); deciding again under the
+        # lock added 8 more.
+        self.assertLessEqual((more - few) / 6, 58)
+        # Each customer costs the same, whatever the number before it in the run.
+        self.assertEqual(most - more, more - few)
+
+    def test_pay_link_token_leaves_the_invoice_as_it_was(self):
+        invoice = self._create_invoice(self.customer, 420.0, "2026-01-01", due_date="2026-01-01")
+        invoice.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE account_move SET access_token = NULL, write_date = %s WHERE id = %s",
+                "2026-01-02 08:00:00",
+                invoice.id,
+            )
+        )
+        invoice.invalidate_recordset()
+        lines_edited = invoice.line_ids.mapped("write_date")
+        with freeze_time("2026-01-05"), self.mock_mail_gateway():
+            self.env["collection.followup.engine"]._run_followup(self.company)
+            email = self._new_mails.filtered(lambda mail: mail.recipient_ids == self.customer)
+        invoice.invalidate_recordset()
+        self.assertRegex(invoice.access_token, r"^[0-9a-f-]{36}$")
+        self.assertIn(f"/my/invoices/{invoice.id}?access_token={invoice.access_token}", email.body)
+        self.assertEqual(str(invoice.write_date), "2026-01-02 08:00:00")
+        self.assertEqual(invoice.line_ids.mapped("write_date"), lines_edited)
+        # A token already given is kept.
+        token = invoice.access_token
+        invoice._collection_ensure_portal_tokens()
+        self.assertEqual(invoice.access_token, token)
