@@ -208,9 +208,14 @@ def find_odoo_src() -> Path:
 
 # What the tests need from the system: wkhtmltopdf renders the PDFs customers receive (Debian's
 # build, unpatched Qt, is the one most users have), Chromium runs the browser tours, pdftotext
-# reads the PDFs back, and the Noto fonts shape Persian, Arabic and Hebrew in those PDFs.
+# reads the PDFs back, the Noto fonts shape Persian, Arabic and Hebrew in those PDFs, and Lato,
+# the reports' font, installed lets Debian's wkhtmltopdf embed it as a font (real, searchable
+# text) instead of drawing the web font as outlines.
 SYSTEM_TOOLS = {"wkhtmltopdf": "wkhtmltopdf", "chromium": "chromium", "pdftotext": "poppler-utils"}
-SYSTEM_FONTS = {"/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf": "fonts-noto-core"}
+SYSTEM_FONTS = {
+    "/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf": "fonts-noto-core",
+    "/usr/share/fonts/truetype/lato/Lato-Regular.ttf": "fonts-lato",
+}
 
 
 def missing_system_packages() -> list[str]:

@@ -10,8 +10,10 @@ These tests run the wkhtmltopdf installed on the machine
 test`` could get one, a build against the patched Qt (CF_WKHTMLTOPDF_PATCHED). They read the PDFs
 with pypdf (page count) and pdftotext (text, in order); without those tools they are skipped.
 The unpatched build draws the text set in the report's web font (Lato) as outlines, which no
-tool extracts: with it the text is read only where the font is a system one (the batch split
-test); the invoices and letters are read as text with the patched build.
+tool extracts, unless Lato is installed on the server (Debian/Ubuntu ``fonts-lato``, which
+``make setup`` installs): the follow-up then has the installed font serve
+(``ir.actions.report._collection_inline_stylesheets``), and the invoices and letters are read
+as text with both builds; without it, only with the patched build.
 """
 
 import contextlib
@@ -27,7 +29,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo.exceptions import UserError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tools.pdf import PdfFileReader
 
 from odoo.addons.base.models.ir_actions_report import _get_wkhtmltopdf_bin
@@ -49,6 +51,21 @@ def pdf_text(content):
     return re.sub(r"\s+", " ", out.replace("\xa0", " ")).strip()
 
 
+def pdf_font_names(content):
+    """The names of the fonts the pages of a PDF use, without their subset prefix."""
+    names = set()
+    for page in PdfFileReader(io.BytesIO(content)).pages:
+        resources = page.get("/Resources")
+        fonts = resources.get_object().get("/Font") if resources is not None else None
+        for font in (fonts.get_object() if fonts is not None else {}).values():
+            names.add(str(font.get_object().get("/BaseFont", "")).lstrip("/").split("+")[-1])
+    return names
+
+
+def lato_installed():
+    return "lato" in (pdf_batch.installed_font_families() or ())
+
+
 class RealPdfCommon(CollectionFollowupCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
@@ -64,6 +81,12 @@ class RealPdfCommon(CollectionFollowupCommon, HttpCase):
         if not self.wkhtmltopdf or not shutil.which("pdftotext"):
             self.skipTest("wkhtmltopdf and pdftotext are needed (make setup installs them)")
         self.patched_build = pdf_batch.is_patched_build(self.wkhtmltopdf)
+
+    @property
+    def reads_text(self):
+        """Whether the PDFs carry their text: the patched build embeds the report's font; the
+        unpatched one only the font installed on the server (see the module's docstring)."""
+        return self.patched_build or lato_installed()
 
     def _use_patched_build(self):
         binary = os.environ.get("CF_WKHTMLTOPDF_PATCHED")
@@ -142,9 +165,10 @@ class TestRealInvoicePdfs(RealPdfCommon):
     """Every invoice PDF attached to a reminder, whatever the number of invoices and the
     wkhtmltopdf build, rendered in batches across the customers of a run.
 
-    With the patched build the text of every PDF is read; with the unpatched build, which draws
-    the report's web font as outlines, each PDF is checked to be one page with a drawing (not
-    blank) and, with the others, one PDF per invoice."""
+    The text of every PDF is read with the patched build, and with the unpatched build where
+    Lato is installed; otherwise (the unpatched build draws the report's web font as outlines)
+    each PDF is checked to be one page with a drawing (not blank) and, with the others, one PDF
+    per invoice."""
 
     def _customers_with(self, counts):
         customers = {}
@@ -172,7 +196,7 @@ class TestRealInvoicePdfs(RealPdfCommon):
                 content = pdfs[f"{invoice.name.replace('/', '_')}.pdf"]
                 self.assertEqual(pdf_pages(content), 1, invoice.name)
                 self.assertGreater(len(content), 5000, invoice.name)  # a page drawn, not blank
-                if not (self.patched_build and read_text):
+                if not (self.reads_text and read_text):
                     continue
                 text = pdf_text(content)
                 amount = f"{100.0 * count + index + 0.25:,.2f}"
@@ -189,6 +213,34 @@ class TestRealInvoicePdfs(RealPdfCommon):
                 self.assertFalse(
                     [o.name for o in others if re.search(rf"{re.escape(o.name)}\b", text)]
                 )
+
+    def test_invoice_text_set_in_the_installed_lato(self):
+        """With Lato installed on the server, the invoice PDF sent with a reminder carries its
+        text in Lato, embedded as a font: its number and amounts read back, and it weighs a
+        few dozen KB (the unpatched build's outlines of the web font: ~370 KB a page)."""
+        if not lato_installed():
+            self.skipTest("Lato is not installed (Debian/Ubuntu: apt-get install fonts-lato)")
+        customers = self._customers_with([1])
+        customer, invoice = customers[1]
+        actions, mails, calls = self._run_real("2026-01-05")
+        self.assertEqual(actions.mapped("state"), ["done"], actions.mapped("error"))
+        self.assertEqual(calls, [1])
+        content = self._attachments(self._mails_to(mails, customer))[
+            f"{invoice.name.replace('/', '_')}.pdf"
+        ]
+        self.assertEqual(pdf_pages(content), 1)
+        self.assertLess(len(content), 150_000)
+        # Lato-Regular (Debian's build) or Lato-Medium (the patched one) and Lato-Bold.
+        lato = {name for name in pdf_font_names(content) if name.startswith("Lato-")}
+        self.assertIn("Lato-Bold", lato)
+        self.assertGreaterEqual(len(lato), 2, lato)
+        self.assertInOrder(
+            pdf_text(content),
+            customer.name,
+            f"Invoice {invoice.name}",
+            "Consulting 1.00 100.25 $ 100.25",
+            "Total $ 100.25",
+        )
 
     def test_one_two_and_twelve_invoices_with_the_installed_build(self):
         customers = self._customers_with([1, 2, 12])
@@ -304,7 +356,7 @@ class TestRealInvoicePdfs(RealPdfCommon):
         first_name = f"{first.name.replace('/', '_')}.pdf"
         self.assertEqual(after[second_name], before[second_name])
         self.assertNotEqual(after[first_name], before[first_name])
-        if self.patched_build:
+        if self.reads_text:
             self.assertInOrder(
                 pdf_text(after[first_name]),
                 "Total $ 200.25",
@@ -344,7 +396,7 @@ class TestRealInvoicePdfs(RealPdfCommon):
         rendered = self._attachments(self._mails_to(mails, customer))
         rendered = rendered[f"{invoice.name.replace('/', '_')}.pdf"]
         self.assertEqual(pdf_pages(rendered), 1)
-        if self.patched_build:
+        if self.reads_text:
             self.assertInOrder(pdf_text(rendered), invoice.name, "Amount Due $ 90.25")
 
 
@@ -376,8 +428,8 @@ class TestRealLetterPdfs(RealPdfCommon):
         content = letter.attachment_id.raw
         self.assertEqual(pdf_pages(content), 1)
         self.assertGreater(len(content), 5000)
-        if not self.patched_build:
-            return  # the unpatched build draws the report's font as outlines: no text to read
+        if not self.reads_text:
+            return  # the unpatched build without Lato installed draws it as outlines
         text = pdf_text(content)
         self.assertInOrder(
             text,
@@ -413,7 +465,7 @@ class TestRealLetterPdfs(RealPdfCommon):
             self.assertEqual(pdf_pages(content), 1)
             pdf = self._attachments(self._mails_to(mails, customer))
             self.assertEqual(list(pdf), [f"{invoice.name.replace('/', '_')}.pdf"])
-            if self.patched_build:
+            if self.reads_text:
                 self.assertInOrder(
                     pdf_text(content), customer.name, invoice.name, f"Total overdue: {total}"
                 )
@@ -433,8 +485,8 @@ class TestRealLetterPdfs(RealPdfCommon):
         # The patched build prints the letterhead and footer, which take the second page.
         self.assertEqual(pdf_pages(content), 2 if self.patched_build else 1)
         self.assertGreater(len(content), 5000)
-        if not self.patched_build:
-            return  # the unpatched build draws the report's font as outlines: no text to read
+        if not self.reads_text:
+            return  # the unpatched build without Lato installed draws it as outlines
         text = pdf_text(content)
         self.assertInOrder(
             text,
@@ -482,3 +534,95 @@ class TestPdfBatchSplit(RealPdfCommon):
             self.assertNotIn(f"Document {index + 1} ", text)
         with self.assertRaisesRegex(pdf_batch.PdfBatchError, "Found 3 of 4 document markers"):
             pdf_batch.split(content, 4)
+
+
+@tagged("post_install", "-at_install")
+class TestInlineStylesheets(TransactionCase):
+    """The report's style sheets inlined for wkhtmltopdf, less the ``@font-face`` rules of the
+    font families installed on the server; whatever cannot be done leaves the ``<link>``."""
+
+    CSS = (
+        "/* @font-face{font-family:'Lato'} in a comment */"
+        "@font-face{font-family: 'Lato'; src: url(\"/web/static/fonts/lato/Lato-Reg.woff\");"
+        " font-weight: 400;}"
+        "@font-face{font-family:\"Odoo Unicode Support Noto\";src:url('https://x/a.woff2')}"
+        '@media (max-width: 575.98px){.a{content:"}"}@font-face{font-family:LATO;src:x}'
+        ".b{font-family:'Lato'}}"
+        ".c{font-family:'Lato', sans-serif}"
+        "@media print{@page{margin:0}.d{color:red}}"
+    )
+
+    def setUp(self):
+        super().setUp()
+        self.startPatcher(patch.dict(ir_actions_report._STYLESHEETS, clear=True))
+        self.families = frozenset({"lato", "dejavu sans"})
+        self.startPatcher(
+            patch.object(pdf_batch, "installed_font_families", return_value=self.families)
+        )
+        self.Report = self.env["ir.actions.report"]
+        self.href = (
+            self.env["ir.qweb"]
+            ._get_asset_bundle("web.report_assets_common", js=False)
+            .get_link("css")
+        )
+        self.html = (
+            '<html><head><base href="http://127.0.0.1:8069"/>'
+            f'<link type="text/css" rel="stylesheet" href="{self.href}"/>'
+            '<meta charset="utf-8"/></head><body><p>x</p></body></html>'
+        )
+
+    def test_font_faces_of_installed_families_removed_others_kept(self):
+        css = pdf_batch.strip_font_faces(self.CSS, self.families)
+        self.assertEqual(
+            css,
+            "/* @font-face{font-family:'Lato'} in a comment */"
+            "@font-face{font-family:\"Odoo Unicode Support Noto\";src:url('https://x/a.woff2')}"
+            "@media (max-width: 575.98px){.a{content:\"}\"}.b{font-family:'Lato'}}"
+            ".c{font-family:'Lato', sans-serif}"
+            "@media print{@page{margin:0}.d{color:red}}",
+        )
+        # Nothing installed: the style sheet as it was.
+        self.assertEqual(pdf_batch.strip_font_faces(self.CSS, frozenset()), self.CSS)
+
+    def test_style_sheet_that_cannot_be_read_raises(self):
+        for css in (
+            ".a{color:red",
+            ".a{color:red}}",
+            "@font-face{font-family:'Lato'",
+            ".a{content:'open}",
+            "/* open",
+        ):
+            with self.subTest(css=css), self.assertRaises(ValueError):
+                pdf_batch.strip_font_faces(css, self.families)
+
+    def test_bundle_inlined_without_the_installed_families(self):
+        html = self.Report._collection_inline_stylesheets(self.html)
+        self.assertNotIn("<link", html)
+        style = re.search(r'<style type="text/css">(.*)</style>', html, re.DOTALL).group(1)
+        bundle_css = (
+            self.env["ir.attachment"].sudo().search([("url", "=", self.href)], limit=1).raw
+        ).decode()
+        self.assertIn("font-family: 'Lato'", bundle_css)
+        self.assertNotIn("font-family: 'Lato'", style)
+        # The web fonts of families not installed keep their @font-face; the rest is as is.
+        self.assertIn("@font-face{font-family: 'Odoo Unicode Support Noto'", style)
+        self.assertEqual(style, pdf_batch.strip_font_faces(bundle_css, self.families))
+        self.assertTrue(html.startswith('<html><head><base href="http://127.0.0.1:8069"/>'))
+        self.assertTrue(html.endswith('<meta charset="utf-8"/></head><body><p>x</p></body></html>'))
+        # Kept in memory for the next documents.
+        self.assertEqual(ir_actions_report._STYLESHEETS[(self.env.cr.dbname, self.href)], style)
+
+    def test_link_kept_when_anything_fails(self):
+        Report = type(self.Report)
+        stale = self.html.replace(self.href, self.href.replace("/web/assets/", "/web/assets/0"))
+        other = self.html.replace(self.href, "/web/static/src/scss/fonts.css")
+        for html in (stale, other):
+            with self.subTest(html=html):
+                self.assertEqual(self.Report._collection_inline_stylesheets(html), html)
+        with patch.object(pdf_batch, "strip_font_faces", side_effect=ValueError("cut")):
+            self.assertEqual(self.Report._collection_inline_stylesheets(self.html), self.html)
+        with patch.object(pdf_batch, "installed_font_families", return_value=None):
+            self.assertEqual(self.Report._collection_inline_stylesheets(self.html), self.html)
+        with patch.object(Report, "_collection_stylesheet", side_effect=KeyError("boom")):
+            self.assertEqual(self.Report._collection_inline_stylesheets(self.html), self.html)
+        self.assertFalse(ir_actions_report._STYLESHEETS)

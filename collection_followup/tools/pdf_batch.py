@@ -200,3 +200,171 @@ def run_wkhtmltopdf(binary, args, bodies, header=None, footer=None, timeout=600)
         message = process.stderr.decode(errors="replace").strip()[-500:]
         raise PdfBatchError(f"wkhtmltopdf failed (exit code {process.returncode}): {message}")
     return content
+
+
+# --------------------------------------------------------------------------- style sheets
+
+# The report's style sheets as ``<link>``s to Odoo's asset bundles (``/web/assets/...``).
+_LINK = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
+_ATTRIBUTE = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_FONT_FACE = re.compile(r"@font-face\b", re.IGNORECASE)
+_CSS_SIGNIFICANT = re.compile(r"""[{}@"']|/\*""")
+_FONT_FAMILY = re.compile(r"(?:^|[;{\s])font-family\s*:\s*([^;}]+)", re.IGNORECASE)
+ASSETS_PREFIX = "/web/assets/"
+
+
+@functools.cache
+def installed_font_families():
+    """The font families fontconfig knows on this server, case-folded (``fc-list : family``,
+    asked once per process), or ``None`` without fontconfig."""
+    try:
+        process = subprocess.run(
+            ["fc-list", ":", "family"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if process.returncode:
+        return None
+    families = set()
+    for line in process.stdout.splitlines():
+        # One font a line, its family names separated by commas (escaped with a backslash
+        # inside a name).
+        for name in re.split(r"(?<!\\),", line):
+            name = name.replace("\\", "").strip()
+            if name:
+                families.add(name.casefold())
+    return frozenset(families) or None
+
+
+def _skip_string_or_comment(css, position):
+    """The position after the string or comment starting at ``position``, or ``position``
+    when none starts there.
+
+    :raise ValueError: on a string or comment left open.
+    """
+    if css.startswith("/*", position):
+        end = css.find("*/", position + 2)
+        if end == -1:
+            raise ValueError("comment left open")
+        return end + 2
+    quote = css[position]
+    if quote not in "\"'":
+        return position
+    index = position + 1
+    while index < len(css):
+        char = css[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == quote:
+            return index + 1
+        if char == "\n":
+            break
+        index += 1
+    raise ValueError("string left open")
+
+
+def _scan_to(css, position, wanted, forbidden):
+    """The position of the first ``wanted`` character from ``position``, outside strings and
+    comments.
+
+    :raise ValueError: when a ``forbidden`` character comes first, or none is found.
+    """
+    while position < len(css):
+        skipped = _skip_string_or_comment(css, position)
+        if skipped != position:
+            position = skipped
+            continue
+        char = css[position]
+        if char in wanted:
+            return position
+        if char in forbidden:
+            raise ValueError(f"{char!r} where {wanted!r} was expected")
+        position += 1
+    raise ValueError(f"{wanted!r} expected before the end")
+
+
+def _font_face_family(block):
+    """The family a ``@font-face`` block (its text between the braces) declares, case-folded,
+    or ``None``."""
+    match = _FONT_FAMILY.search(block)
+    if not match:
+        return None
+    family = match.group(1).strip()
+    if len(family) > 1 and family[0] == family[-1] and family[0] in "\"'":
+        family = family[1:-1]
+    return " ".join(family.split()).casefold() or None
+
+
+def strip_font_faces(css, families):
+    """``css`` without its ``@font-face`` rules that declare one of ``families`` (case-folded
+    names), wherever they are (at the top level or inside ``@media``); everything else is kept
+    as written.
+
+    :raise ValueError: when the style sheet cannot be read (a brace, string or comment left
+        open): better keep the style sheet as it is than cut it wrong.
+    """
+    parts = []
+    kept_from = 0
+    depth = 0
+    index = 0
+    while True:
+        found = _CSS_SIGNIFICANT.search(css, index)
+        if not found:
+            break
+        index = found.start()
+        skipped = _skip_string_or_comment(css, index)
+        if skipped != index:
+            index = skipped
+            continue
+        char = css[index]
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth < 0:
+                raise ValueError("closing brace without an opening one")
+        elif char == "@" and _FONT_FACE.match(css, index):
+            start = index
+            opening = _scan_to(css, index + len("@font-face"), "{", ";}")
+            closing = _scan_to(css, opening + 1, "}", "{")
+            if _font_face_family(css[opening + 1 : closing]) in families:
+                parts.append(css[kept_from:start])
+                kept_from = closing + 1
+            index = closing + 1
+            continue
+        index += 1
+    if depth:
+        raise ValueError("a block left open")
+    parts.append(css[kept_from:])
+    return "".join(parts)
+
+
+def stylesheet_href(tag):
+    """The address of Odoo's asset bundle a ``<link>`` tag loads as a style sheet, or
+    ``None``."""
+    attributes = {}
+    for match in _ATTRIBUTE.finditer(tag):
+        value = match.group(2) if match.group(2) is not None else match.group(3)
+        attributes[match.group(1).lower()] = value
+    href = attributes.get("href") or ""
+    if "stylesheet" not in (attributes.get("rel") or "").lower().split():
+        return None
+    if not href.startswith(ASSETS_PREFIX) or attributes.get("media", "all") not in ("all", ""):
+        return None
+    return href
+
+
+def inline_stylesheets(html, stylesheet):
+    """``html`` with each ``<link>`` to a style sheet of Odoo's asset bundles replaced by a
+    ``<style>`` holding ``stylesheet(href)``; a link whose style sheet is ``None`` (or could
+    not sit in a ``<style>``) stays as it is."""
+
+    def replace(match):
+        href = stylesheet_href(match.group(0))
+        css = stylesheet(href) if href else None
+        if css is None or re.search(r"</style", css, re.IGNORECASE):
+            return match.group(0)
+        return f'<style type="text/css">{css}</style>'
+
+    return _LINK.sub(replace, str(html))
