@@ -257,9 +257,14 @@ def measure(env):
 def run_sample(env, company, sample):
     """The run of the first ``sample`` customers to remind (as the engine orders them)."""
     Engine = env["collection.followup.engine"]
-    decisions = Engine._decisions(company)
-    partner_ids = [pid for pid, d in decisions.items() if d.action == "send"][:sample]
-    return Engine._run_partners(company, partner_ids, "run_now").action_ids
+    return Engine._run_partners(company, sample_ids(env, company, sample), "run_now").action_ids
+
+
+def sample_ids(env, company, sample):
+    """The ``sample`` customers to remind with the lowest ids: the same whatever order the
+    decision phase returns them in (its query's rows come in no fixed order)."""
+    decisions = env["collection.followup.engine"]._decisions(company)
+    return sorted(pid for pid, d in decisions.items() if d.action == "send")[:sample]
 
 
 def run_with_pdfs(env, company, sample, warm):
@@ -274,7 +279,7 @@ def run_with_pdfs(env, company, sample, warm):
     if warm:
         # The previous night rendered and kept the invoice PDFs; nothing changed since.
         decisions = Engine._decisions(company)
-        pending = [d for d in decisions.values() if d.action == "send"][:sample]
+        pending = [decisions[pid] for pid in sample_ids(env, company, sample)]
         env["ir.actions.report"]._collection_invoice_pdfs(
             env["account.move"].union(*(d.lines.move_id for d in pending))
         )
