@@ -1,12 +1,15 @@
 """The follow-up decision rules, without a database."""
 
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import combinations_with_replacement
 
 import pytest
 
 from odoo.addons.collection_followup.tools.followup_logic import (
     Item,
     ItemState,
+    _move,
     build_situation,
     decide_items,
     item_level,
@@ -222,3 +225,100 @@ def test_a_fee_document_escalates_on_its_own_once_its_invoice_is_paid():
     items = [ItemState(2, date(2026, 2, 28), None, heads_up=False)]
     result = decide_items(DELAYS, items, 30, TODAY)
     assert (result.action, result.level, result.targets) == ("send", 2, {2: 2})
+
+
+# ---------------------------------------------------------------------------------------------
+# The level table read by bisection, against the rules written out level by level
+# ---------------------------------------------------------------------------------------------
+
+
+def _calls_for(delay, age):
+    """The rule: a level calls for an item ``age`` days late when its delay is reached, and a
+    level before the due date (a heads-up) only while the item is not late."""
+    return delay <= age and (delay >= 0 or age <= 0)
+
+
+def _level_by_rule(delays, age):
+    reached = [index for index, delay in enumerate(delays) if _calls_for(delay, age)]
+    return reached[-1] if reached else None
+
+
+def _sent_by_rule(delays, last_sent_delay):
+    below = [index for index, delay in enumerate(delays) if delay <= last_sent_delay]
+    return below[-1] if below else None
+
+
+def _move_by_rule(delays, age, sent, step_by_step, heads_up):
+    reached = _level_by_rule(delays, age)
+    if reached is None or (sent is not None and reached <= sent):
+        return None
+    if not heads_up and delays[reached] < 0:
+        return None
+    first = 0 if sent is None else sent + 1
+    passed = [
+        index
+        for index in range(first, reached + 1)
+        if _calls_for(delays[index], age) and (heads_up or delays[index] >= 0)
+    ]
+    return (passed[0], passed[:1]) if step_by_step else (reached, passed)
+
+
+# Every sorted table of up to four levels from these delays, repeats included (two levels on
+# the same day), and the empty one.
+TABLES = [
+    list(table)
+    for size in range(5)
+    for table in combinations_with_replacement([-10, -3, 0, 3, 10, 30], size)
+]
+
+
+def test_the_level_table_is_read_as_the_rules_say():
+    """Whatever the table (heads-ups, a level on the due date, two levels on one day), the
+    age of the item, the level it had and the settings: the level it reaches, the one last
+    sent, and where it moves with the levels it passes are those of the rules."""
+    checked = 0
+    for delays in TABLES:
+        for age in range(-12, 35):
+            due = TODAY - timedelta(days=age)
+            assert item_level(delays, due, TODAY) == _level_by_rule(delays, age), (delays, age)
+            assert sent_index(delays, age) == _sent_by_rule(delays, age), (delays, age)
+            for sent in [None, *range(len(delays))]:
+                for step_by_step in (False, True):
+                    for heads_up in (False, True):
+                        expected = _move_by_rule(delays, age, sent, step_by_step, heads_up)
+                        found = _move(delays, due, sent, TODAY, step_by_step, heads_up)
+                        assert found == expected, (delays, age, sent, step_by_step, heads_up)
+                        checked += expected is not None
+    assert checked > 10000  # the cases where an item moves, not only the quiet ones
+
+
+@pytest.mark.parametrize(
+    ("digits", "amounts", "owed"),
+    [
+        # Kuwaiti dinar: 1,000.125 less a credit of 0.100 is 1,000.025 (not 1,000.02 in cents)
+        (3, [1000.125, -0.1], [1000.025]),
+        # Japanese yen, Iranian rial: whole units, however large
+        (0, [1500.0, -499.0], [1001.0]),
+        (0, [987654321012.0, 3.0], [987654321012.0, 3.0]),
+        # cents
+        (2, [0.1, 0.2, -0.3, 0.3], [0.3]),
+    ],
+)
+def test_amounts_are_exact_in_the_currency_minor_units(digits, amounts, owed):
+    items = [Item(key, date(2026, 1, key), amount) for key, amount in enumerate(amounts, 1)]
+    situation = build_situation(items, TODAY, tolerance=0, digits=digits)
+    assert [amount for _item, amount in situation.open_items] == owed
+    total = float(sum(Decimal(repr(amount)) for amount in owed))
+    assert situation.total_due == situation.overdue == total
+
+
+@pytest.mark.parametrize(
+    ("remaining", "tolerance", "paid"),
+    [(0.29, 0.29, True), (0.30, 0.29, False), (0.57, 0.575, True), (0.58, 0.575, False)],
+)
+def test_the_tolerance_is_compared_in_minor_units(remaining, tolerance, paid):
+    """0.29 in cents is 28.999999999999996 as a float product: compared as a whole number of
+    cents, a residual equal to the tolerance is paid, one cent more is owed."""
+    items = [Item(1, date(2026, 1, 1), remaining + 1.0), Item(2, date(2026, 1, 2), -1.0)]
+    situation = build_situation(items, TODAY, tolerance=tolerance)
+    assert (situation.open_items == []) is paid

@@ -20,6 +20,7 @@ from odoo.addons.collection_followup.tools.currency_logic import (
 from odoo.addons.collection_followup.tools.proportion_logic import (
     below,
     level_waits,
+    minor_units,
     split_channels,
 )
 from odoo.addons.collection_followup.tools.retry_logic import (
@@ -85,6 +86,18 @@ def test_minimums_compare_in_minor_units():
     assert not below(20.0, 20.0, 0.01)
     assert not below(19.996, 20.0, 0.01)  # rounds to 20.00
     assert not below(0.0, 0.0, 0.01)  # no minimum
+    # sums of floats off by their last bit are still whole cents
+    assert not below(0.1 + 0.2, 0.3, 0.01)  # 0.30000000000000004
+    assert below(0.29, 0.3, 0.01)
+    assert not below(100.0, 99.99, 0.01)
+    assert (minor_units(19.99, 0.01), minor_units(1000.125, 0.001), minor_units(1500.0, 1)) == (
+        1999,
+        1000125,
+        1500,
+    )
+    # a currency rounded to 0.05 (cash): 1.95 is 39 of its units, 2.00 is 40
+    assert below(1.95, 2.0, 0.05)
+    assert not below(2.0, 2.0, 0.05)
 
 
 def test_paper_and_legal_channels_need_the_legal_minimum():

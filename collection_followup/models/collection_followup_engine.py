@@ -2,6 +2,7 @@ import logging
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from functools import partial
 
 from psycopg2 import errors as pgerrors
 
@@ -318,7 +319,13 @@ class CollectionFollowupEngine(models.AbstractModel):
         # by customer, the ORM would fetch it 1,000 customers at a time.
         partners.fetch(DECISION_PARTNER_FIELDS)
         default_policy = company.sudo().collection_policy_id
-        tolerance = max(company.currency_id.rounding / 2, company.collection_tolerance)
+        currency = company.currency_id
+        situation_of = partial(
+            build_situation,
+            today=today,
+            tolerance=max(currency.rounding / 2, company.collection_tolerance),
+            digits=currency.decimal_places,
+        )
         settings = {
             "step_by_step": not company.collection_skip_levels,
             "min_gap_days": company.collection_min_days_between,
@@ -347,7 +354,7 @@ class CollectionFollowupEngine(models.AbstractModel):
                     lines_by_partner.get(partner.id, []),
                     paused.get(partner.id),
                     today,
-                    tolerance,
+                    situation_of,
                     settings,
                     tables,
                     Line,
@@ -361,9 +368,10 @@ class CollectionFollowupEngine(models.AbstractModel):
         return self.env["collection.arrival"]._hold_decisions(company, decisions, today)
 
     @api.model
-    def _decide(self, partner, company, policy, rows, paused_until, today, tolerance, settings,
-                tables, Line):  # fmt: skip
-        """One customer's decision, from the rows of :meth:`_open_lines` (no query)."""
+    def _decide(self, partner, company, policy, rows, paused_until, today, situation_of,
+                settings, tables, Line):  # fmt: skip
+        """One customer's decision, from the rows of :meth:`_open_lines` (no query);
+        ``situation_of``: :func:`build_situation` with the day and the company's amounts."""
         if policy not in tables:
             levels = policy._get_levels() if policy else policy.level_ids
             tables[policy] = (levels, levels.mapped("delay"), list(levels), {}, {})
@@ -384,7 +392,7 @@ class CollectionFollowupEngine(models.AbstractModel):
                 fees.append((key, origin))
             else:
                 open_moves.add(move_id)
-        situation = build_situation(owed, today, tolerance)
+        situation = situation_of(owed)
         # A fee document or interest note rides with its late invoice while that is still
         # owed: listed in the invoice's reminders, it moves no level of its own (no second
         # round of reminders, no gentle reminder the day after a formal demand, for the fees).

@@ -1,4 +1,7 @@
-from odoo.tests import tagged
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.tests import new_test_user, tagged
 
 from .common import CollectionFollowupCommon
 
@@ -59,3 +62,52 @@ class TestAmountsInTheCurrencyOwed(CollectionFollowupCommon):
         self.assertEqual(self._action(actions, "email").amount_due, 543.48)
         body = str(self._mails_to(mails, self.customer).body_html)
         self.assertIn("Total overdue: <strong>500.00&nbsp;€</strong>", body)
+
+    def test_a_company_keeping_its_books_in_fils_is_owed_to_the_fils(self):
+        """A currency of three decimals (the Kuwaiti dinar): the decision phase adds and
+        compares what is owed to the fils: 1,000.125 less a credit of 0.100 is 1,000.025 (in
+        cents it would be 1,000.02 or 1,000.03)."""
+        dinar = self.env.ref("base.KWD")
+        dinar.active = True
+        branch = self.setup_other_company(name="Kuwait Branch", currency_id=dinar.id)["company"]
+        self.assertEqual(branch.currency_id.decimal_places, 3)
+        # half a unit at 2,000.25 (prices have two decimals): 1,000.125
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "company_id": branch.id,
+                "partner_id": self.customer.id,
+                "invoice_date": "2025-12-01",
+                "invoice_date_due": "2026-01-01",
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Consulting",
+                            "quantity": 0.5,
+                            "price_unit": 2000.25,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        invoice.action_post()
+        self.assertEqual(invoice.amount_residual, 1000.125)
+        self._create_invoice(
+            self.customer, 0.1, "2026-01-02", move_type="out_refund", company=branch
+        )
+        collector = new_test_user(
+            self.env,
+            "fils_collector",
+            groups="collection_followup.group_collection_user",
+            company_id=branch.id,
+            company_ids=[Command.set(branch.ids)],
+        )
+        engine = self.env["collection.followup.engine"].with_user(collector).with_company(branch)
+        with freeze_time("2026-01-05"):
+            decision = engine._decisions(branch)[self.customer.id]
+        situation = decision.situation
+        self.assertEqual((situation.total_due, situation.overdue), (1000.025, 1000.025))
+        self.assertEqual([amount for _item, amount in situation.open_items], [1000.025])
+        self.assertEqual(decision.action, "send")
+        self.assertEqual(decision.lines.move_id, invoice)

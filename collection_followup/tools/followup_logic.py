@@ -12,12 +12,15 @@ Vocabulary
              reached, sorted ascending; negative = before the due date.
 """
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from functools import lru_cache
+
+from .late_fee_logic import to_minor_down
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Item:
     """One open receivable line, amounts in company currency."""
 
@@ -37,62 +40,59 @@ class Situation:
     unapplied_credit: float = 0.0  # credit left after it has covered whole items
 
 
-def build_situation(items, today, tolerance=0.0):
+def build_situation(items, today, tolerance=0.0, digits=2):
     """Apply the customer's credits to the oldest items first and return the :class:`Situation`.
 
     An item whose remaining amount is at most ``tolerance`` counts as paid, so a rounding
     residual of a few cents never triggers a reminder.
 
     The amounts (rounded to the currency by the database) are added, subtracted and compared as
-    exact decimals: 1.10 less a credit of 0.10 leaves 1.00, which a tolerance of 1.00 covers
-    (with floats it left 1.0000000000000002, a reminder for nothing).
+    integers in the currency's minor units (``digits``: its decimal places): 1.10 less a credit
+    of 0.10 leaves 1.00, which a tolerance of 1.00 covers (with floats it left
+    1.0000000000000002, a reminder for nothing).
     """
-    limit = _exact(tolerance)
-    debits, credit = [], Decimal(0)
+    scale = 10**digits
+    limit = _minor_limit(tolerance, digits)
+    debits, credit = [], 0
     for item in items:
-        amount = _exact(item.amount)
+        amount = round(item.amount * scale)
         if amount > 0:
             debits.append((item, amount))
         elif amount < 0:
             credit -= amount
-    debits.sort(key=lambda pair: (pair[0].due_date, pair[0].key))
+    debits.sort(key=_oldest_first)
     situation = Situation()
-    open_items, total_due, overdue = [], Decimal(0), Decimal(0)
+    open_items, total_due, overdue = [], 0, 0
     for item, amount in debits:
         if credit:
             applied = min(credit, amount)
             credit -= applied
             remaining = amount - applied
-        else:  # nothing (left) to apply: the usual case, with no arithmetic
+        else:  # nothing (left) to apply: the usual case
             applied, remaining = 0, amount
         if remaining > limit:
-            # untouched by a credit, the item's own float is the remaining amount's (and
-            # much cheaper than converting the decimal back)
-            open_items.append((item, float(remaining) if applied else float(item.amount)))
+            # untouched by a credit, the item's own float is the remaining amount's
+            open_items.append((item, remaining / scale if applied else item.amount))
             total_due += remaining
             if item.due_date < today:
                 overdue += remaining
+    # an int divided by an int is the float nearest the exact quotient: 90 / 100 is 0.9
     situation.open_items = open_items
-    situation.unapplied_credit = float(credit)
-    situation.total_due = float(total_due)
-    situation.overdue = float(overdue)
-    if situation.open_items:
-        situation.oldest_due_date = situation.open_items[0][0].due_date
+    situation.unapplied_credit = credit / scale
+    situation.total_due = total_due / scale
+    situation.overdue = overdue / scale
+    if open_items:
+        situation.oldest_due_date = open_items[0][0].due_date
     return situation
 
 
-def _exact(amount):
-    """A float amount as the decimal it stands for (0.1 is 0.1, not 0.1000000000000000055…)."""
-    return Decimal(str(amount))
+def _oldest_first(debit):
+    item = debit[0]
+    return item.due_date, item.key
 
 
-def _calls_for(delay, age):
-    """Whether a level of ``delay`` days calls for an item ``age`` days past its due date.
-
-    A level before the due date (negative delay) is a heads-up: it only applies while the item
-    is not yet past due.
-    """
-    return delay <= age and (delay >= 0 or age <= 0)
+# The tolerance in minor units, once per tolerance (every customer of a run has the same).
+_minor_limit = lru_cache(maxsize=32)(to_minor_down)
 
 
 def item_level(delays, due_date, today):
@@ -101,12 +101,17 @@ def item_level(delays, due_date, today):
     A level before the due date (negative delay) is a heads-up: it only applies while the
     item is not yet past due. Once it is late, only the levels after the due date count.
     """
-    age = (today - due_date).days
-    reached = None
-    for index, delay in enumerate(delays):
-        if delay <= age and (delay >= 0 or age <= 0):  # _calls_for, inline (the hot path)
-            reached = index
-    return reached
+    return _reached(delays, (today - due_date).days)
+
+
+def _reached(delays, age):
+    """:func:`item_level` of an item ``age`` days past due. The delays being sorted, the
+    highest level at most ``age`` days is the one; a late item calls for none when that one is
+    a heads-up (then every level it passed is)."""
+    index = bisect_right(delays, age) - 1
+    if index < 0 or (age > 0 and delays[index] < 0):
+        return None
+    return index
 
 
 def sent_index(delays, last_sent_delay):
@@ -117,11 +122,8 @@ def sent_index(delays, last_sent_delay):
     """
     if last_sent_delay is None:
         return None
-    index = None
-    for position, delay in enumerate(delays):
-        if delay <= last_sent_delay:
-            index = position
-    return index
+    index = bisect_right(delays, last_sent_delay) - 1
+    return index if index >= 0 else None
 
 
 def _max(values):
@@ -129,7 +131,7 @@ def _max(values):
     return max(values) if values else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ItemState:
     """One open item owed and the level it last reached (its delay, None: no level yet).
     ``heads_up``: the levels before the due date apply to it (not to an item due the day it
@@ -178,29 +180,23 @@ def item_target(delays, due_date, sent, today, step_by_step=False, heads_up=True
 
 def _move(delays, due_date, sent, today, step_by_step=False, heads_up=True):
     """``(target, passed)`` of an item that moves up today, or None: the level it moves up to
-    (see :func:`item_target`) and the levels it reaches or passes on the way (see
-    :func:`_passed`)."""
-    reached = item_level(delays, due_date, today)
+    (see :func:`item_target`) and the indexes of the levels above ``sent`` up to it that apply
+    to the item today (it reaches or passes them on the way)."""
+    age = (today - due_date).days
+    reached = _reached(delays, age)
     if reached is None or (sent is not None and reached <= sent):
         return None
     if not heads_up and delays[reached] < 0:
         return None
-    passed = _passed(delays, due_date, sent, reached, today, heads_up)
-    if not step_by_step:
-        return reached, passed
-    # The next level that applies after the item's own: none between them applies.
-    return passed[0], passed[:1]
-
-
-def _passed(delays, due_date, sent, target, today, heads_up=True):
-    """Indexes of the levels above ``sent`` up to ``target`` that apply to the item today."""
-    age = (today - due_date).days
+    # Every level up to the one reached is at most ``age`` days (sorted); of those, a late
+    # item (or one with no heads-up) only passes the levels from the due date on.
     first = 0 if sent is None else sent + 1
-    return [
-        index
-        for index in range(first, target + 1)
-        if _calls_for(delays[index], age) and (heads_up or delays[index] >= 0)
-    ]
+    if age > 0 or not heads_up:
+        first = max(first, bisect_left(delays, 0))
+    if step_by_step:
+        # The next level that applies after the item's own: none between them applies.
+        return first, [first]
+    return reached, list(range(first, reached + 1))
 
 
 def decide_items(

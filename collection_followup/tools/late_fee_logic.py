@@ -519,7 +519,7 @@ def compute_fee(
         if cap_percent is not None:
             uppers.append(("cap", principal * cap_percent / _HUNDRED))
         for name, value in uppers:
-            if to_minor(amount, digits) > _minor_down(value, digits):
+            if to_minor(amount, digits) > to_minor_down(value, digits):
                 amount, limit, limit_value = value, name, value
     upper = limit in ("maximum", "cap")
     return FeeResult(
@@ -535,8 +535,13 @@ def compute_fee(
     )
 
 
-def _minor_down(amount, digits):
-    """An upper limit in whole minor units, rounded down: it is never exceeded."""
+def to_minor_down(amount, digits=2):
+    """An upper limit in whole minor units, rounded down: a whole number of minor units is
+    above ``amount`` exactly when it is above this (0.29 is 29, not 28.999999999999996).
+
+    >>> to_minor_down(0.29), to_minor_down(0.005), to_minor_down(Decimal("1.999"), 2)
+    (29, 0, 199)
+    """
     return int(round_money(amount, digits, ROUND_DOWN).scaleb(digits))
 
 

@@ -1,10 +1,9 @@
 """Sense of proportion: which reminders and channels an amount is worth (pure functions).
 
-Amounts are compared in minor units of the company currency: ``rounding`` is its smallest
-unit (0.01), so 19.995 is neither above nor below 20.00 by a rounding error.
+Amounts are compared as whole numbers of minor units of the company currency: ``rounding`` is
+its smallest unit (0.01), so 19.99 is below 20.00 and 20.00 is not, whatever the last bit of
+their floats (see :func:`minor_units`).
 """
-
-from odoo.tools.float_utils import float_compare
 
 # Channels that cost money or have legal weight: letters, letters before action, agencies.
 PAPER_AND_LEGAL_CHANNELS = ("letter", "demand", "agency")
@@ -14,7 +13,17 @@ def below(amount, minimum, rounding):
     """Whether ``amount`` is below ``minimum`` (a minimum of 0 is always reached)."""
     if not minimum and amount >= 0:
         return False  # the usual case: nothing to round
-    return float_compare(amount, minimum, precision_rounding=rounding) < 0
+    return minor_units(amount, rounding) < minor_units(minimum, rounding)
+
+
+def minor_units(amount, rounding):
+    """``amount`` as a whole number of the currency's smallest unit ``rounding`` (0.01: cents).
+
+    An amount at the currency's precision, as the run computes them, is a whole number of units
+    give or take the last bit of the float (19.99 / 0.01 is 1998.9999999999998): the nearest
+    whole number is exact; a finer amount goes to the nearest unit (19.996 is 2000 cents).
+    """
+    return round(amount / rounding)
 
 
 def split_channels(channels, amount, legal_minimum, rounding):
