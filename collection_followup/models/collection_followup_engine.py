@@ -21,7 +21,7 @@ from ..tools.followup_decision import (
     listed_keys,
     send_outcome,
 )
-from ..tools.followup_logic import Item, ItemState, build_situation, decide_items
+from ..tools.followup_logic import Item, build_situation, decide_items
 from ..tools.gc_pause import gc_paused
 from ..tools.qr import qr_png_data_uri
 from .collection_discount_rule import format_percent
@@ -374,44 +374,36 @@ class CollectionFollowupEngine(models.AbstractModel):
         ``situation_of``: :func:`build_situation` with the day and the company's amounts."""
         if policy not in tables:
             levels = policy._get_levels() if policy else policy.level_ids
-            tables[policy] = (levels, levels.mapped("delay"), list(levels), {}, {})
-        # each level alone, the levels an item reached by id, the levels items pass by indexes:
-        # the same recordsets for every customer of the policy
-        levels, delays, level_list, by_id, by_indexes = tables[policy]
+            tables[policy] = (levels, levels.mapped("delay"), list(levels), {}, {}, levels.browse())
+        # each level alone, the levels an item reached by id, the levels items pass by indexes,
+        # no level: the same recordsets for every customer of the policy
+        levels, delays, level_list, by_id, by_indexes, Level = tables[policy]
         at_agency = False
-        stored = {}  # line: (level id, its delay)
-        due_on_issue, open_moves, fees, owed = set(), set(), [], []
+        reached = {}  # line: the id of the level it reached
+        open_moves, fees, owed = set(), [], []
         for key, due_date, amount, agency, level_id, delay, on_issue, move_id, origin in rows:
-            owed.append(Item(key, due_date, amount))
+            # An item due the day it was booked (an invoice due at once, a fee document or
+            # interest note) has no due date ahead to warn of: no heads-up.
+            item = Item(key, due_date, amount, delay, not on_issue)
+            owed.append(item)
             if agency:
                 at_agency = True
-            stored[key] = (level_id, delay)
-            if on_issue:
-                due_on_issue.add(key)
+            if level_id:
+                reached[key] = level_id
             if origin:
-                fees.append((key, origin))
+                fees.append((item, origin))
             else:
                 open_moves.add(move_id)
-        situation = situation_of(owed)
         # A fee document or interest note rides with its late invoice while that is still
         # owed: listed in the invoice's reminders, it moves no level of its own (no second
         # round of reminders, no gentle reminder the day after a formal demand, for the fees).
-        riding = {key for key, origin in fees if origin in open_moves}
+        for item, origin in fees:
+            item.rides = origin in open_moves
+        situation = situation_of(owed)
         last = partner.collection_last_level_id
         items = decide_items(
             delays,
-            [
-                # An item due the day it was booked (an invoice due at once, a fee document or
-                # interest note) has no due date ahead to warn of: no heads-up.
-                ItemState(
-                    item.key,
-                    item.due_date,
-                    stored[item.key][1],
-                    heads_up=item.key not in due_on_issue,
-                    rides=item.key in riding,
-                )
-                for item, _amount in situation.open_items
-            ],
+            [item for item, _amount in situation.open_items],
             last.delay if last else None,
             today,
             last_sent_date=partner.collection_last_date,
@@ -423,10 +415,9 @@ class CollectionFollowupEngine(models.AbstractModel):
             index = levels.ids.index(last.id) if last in levels else None
         if action != "send":
             items.targets, items.passed = {}, {}
-        Level = levels.browse()
         item_levels = {}
         for key in items.sent:
-            level_id = stored[key][0]
+            level_id = reached.get(key)
             if level_id:
                 # the level an item reached may be another policy's: one record per level
                 if level_id not in by_id:

@@ -22,11 +22,16 @@ from .late_fee_logic import to_minor_down
 
 @dataclass(slots=True)
 class Item:
-    """One open receivable line, amounts in company currency."""
+    """One open receivable line, amounts in company currency. The run's lines also carry what
+    :class:`ItemState` says of them (the level reached, heads-up, riding), so that the items a
+    situation leaves owed go to :func:`decide_items` as they are."""
 
     key: int
     due_date: date
     amount: float
+    sent_delay: int | None = None
+    heads_up: bool = True
+    rides: bool = False
 
 
 @dataclass
@@ -211,14 +216,14 @@ def decide_items(
 ):
     """Decide what the run does for one customer, each item escalating on its own days.
 
-    ``items``: the :class:`ItemState` of the open items owed. An item moves up when it calls
-    for a level above the one it last reached (a heads-up only while nothing is overdue); the
-    customer gets one reminder when any item moves, at the highest level the moving items
-    reach (``send``), unless the last reminder (``last_sent_date``) is fewer than
+    ``items``: the :class:`ItemState` (or :class:`Item`) of the open items owed. An item moves
+    up when it calls for a level above the one it last reached (a heads-up only while nothing is
+    overdue); the customer gets one reminder when any item moves, at the highest level the
+    moving items reach (``send``), unless the last reminder (``last_sent_date``) is fewer than
     ``min_gap_days`` ago. Otherwise, when the customer's level (``last_sent_delay``) is above
-    the highest level of its open items (the items behind it are paid), the level moves down
-    to theirs (``reset``, None: back to the start); otherwise ``wait``, with the first day an
-    item moves up.
+    the highest level of its open items (the items behind it are paid), the level moves down to
+    theirs (``reset``, None: back to the start); otherwise ``wait``, with the first day an item
+    moves up.
     """
     sent = {item.key: sent_index(delays, item.sent_delay) for item in items}
     current = _max(sent.values())
