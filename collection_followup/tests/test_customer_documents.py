@@ -21,6 +21,20 @@ from ..tools.portal_input import InputError, parse_date
 from .common import CollectionsPortalCommon
 
 LANGS = ("fa_IR", "ar_001", "he_IL", "ru_RU")
+# Each customer's country, and its name in the customer's language (Odoo's translations).
+COUNTRIES = {
+    "fa_IR": ("base.ir", "ایران"),
+    "ar_001": ("base.sa", "المملكة العربية السعودية"),
+    "he_IL": ("base.il", "ישראל"),
+    "ru_RU": ("base.ru", "Россия"),
+}
+# The company's country in each language.
+COMPANY_COUNTRY = {
+    "fa_IR": "ایالات متحده",
+    "ar_001": "الولايات المتحدة",
+    "he_IL": "ארצות הברית",
+    "ru_RU": "США",
+}
 
 
 def pdf_text(pdf):
@@ -75,6 +89,9 @@ class TestCustomerDocumentsPdf(AccountTestInvoicingHttpCommon):
         cls.env.ref("base.lang_ar").collection_calendar = "gregorian_hijri"
         cls.company = cls.env.company
         cls.company.name = "Acme Collections"
+        cls.company.country_id = cls.env.ref("base.us")
+        for lang, name in COMPANY_COUNTRY.items():
+            cls.company.country_id.with_context(lang=lang).name = name
         cls.collector = new_test_user(
             cls.env,
             "pdf_collector",
@@ -88,8 +105,17 @@ class TestCustomerDocumentsPdf(AccountTestInvoicingHttpCommon):
             ("he_IL", "טקסטיל הגליל"),
             ("ru_RU", "Северный текстиль"),
         ):
+            country = cls.env.ref(COUNTRIES[lang][0])
+            # Odoo's translation of the country's name, without loading all of base's
+            country.with_context(lang=lang).name = COUNTRIES[lang][1]
             customer = cls.env["res.partner"].create(
-                {"name": name, "is_company": True, "lang": lang, "email": f"{lang}@example.com"}
+                {
+                    "name": name,
+                    "is_company": True,
+                    "lang": lang,
+                    "email": f"{lang}@example.com",
+                    "country_id": country.id,
+                }
             )
             invoice = cls.env["account.move"].create(
                 {
@@ -259,6 +285,32 @@ class TestCustomerDocumentsPdf(AccountTestInvoicingHttpCommon):
                 self.assertNotIn("Statement of account", text)
                 if self._reads_words(lang):
                     self.assertInOrder(text, customer.name, titles[lang], invoice.name)
+
+    @freeze_time("2026-03-02")
+    def test_the_address_is_in_the_customer_language(self):
+        """An English-speaking collector prints: the customer's address, and the company's,
+        name their countries in the customer's language in the three documents, not in the
+        collector's."""
+        documents = {
+            "collection_followup.action_report_followup_letter": lambda lang: self._action(
+                lang, "letter"
+            ),
+            "collection_followup.action_report_demand_letter": lambda lang: self._action(
+                lang, "demand"
+            ),
+            "collection_followup.action_report_statement": lambda lang: self.customers[lang][0],
+        }
+        report = self.env["ir.actions.report"].with_user(self.collector)
+        for lang, (country, native) in COUNTRIES.items():
+            english = self.env.ref(country).with_context(lang="en_US").name
+            for xmlid, records in documents.items():
+                with self.subTest(lang=lang, report=xmlid):
+                    html, _kind = report._render_qweb_html(xmlid, records(lang).ids)
+                    html = html.decode()
+                    self.assertIn(native, html)
+                    self.assertNotIn(english, html)
+                    self.assertIn(COMPANY_COUNTRY[lang], html)
+                    self.assertNotIn("United States", html)
 
 
 @tagged("post_install", "-at_install")
